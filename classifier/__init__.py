@@ -1,0 +1,1 @@
+"""Text in, routing decision out: jieba + scikit-learn. Never imports hotline."""

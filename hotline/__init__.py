@@ -1,0 +1,1 @@
+"""The 12345 hotline application: tickets, workflow, deadlines, ratings, API, pages."""

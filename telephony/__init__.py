@@ -1,0 +1,1 @@
+"""Asterisk in, call events out: AMI, call tracking, transfers, AudioSocket, speech. Never imports hotline."""
