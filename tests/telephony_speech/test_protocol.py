@@ -63,7 +63,7 @@ def test_any_chunking_of_the_byte_stream_gives_the_same_frames(pcm: bytes, cuts:
     parser = FrameParser()
     pieces: list[Frame] = []
     start = 0
-    for cut in sorted({min(c, len(wire)) for c in cuts}) + [len(wire)]:
+    for cut in [*sorted({min(c, len(wire)) for c in cuts}), len(wire)]:
         pieces += parser.feed(wire[start:cut])
         start = cut
     parser.close()
