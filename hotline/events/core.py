@@ -1,0 +1,82 @@
+"""Events and the bus interface shared by every implementation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+from uuid import uuid4
+
+# China has had no daylight saving since 1991, so a fixed offset needs no tz database.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+class EventBusError(RuntimeError):
+    """The bus could not do what was asked (e.g. Redis unreachable, bus closed)."""
+
+
+class InvalidEventError(ValueError):
+    """An event that cannot be built or decoded."""
+
+
+def _now_iso() -> str:
+    return datetime.now(SHANGHAI).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str  # e.g. "ticket.dispatched", "ticket.overdue", "call.answered"
+    payload: dict[str, Any]  # JSON-serialisable
+    id: str = field(default_factory=lambda: uuid4().hex)
+    occurred_at: str = field(default_factory=_now_iso)
+
+    def __post_init__(self) -> None:
+        for name in ("type", "id", "occurred_at"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value or value != value.strip():
+                raise InvalidEventError(f"event {name} must be a non-empty string, got {value!r}")
+        if not isinstance(self.payload, dict):
+            raise InvalidEventError(f"event payload must be a dict, got {type(self.payload)}")
+        try:
+            datetime.fromisoformat(self.occurred_at)
+            self.to_json()
+        except (TypeError, ValueError) as exc:
+            raise InvalidEventError(f"event {self.type!r} is not serialisable: {exc}") from None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "type": self.type,
+                "payload": self.payload,
+                "id": self.id,
+                "occurred_at": self.occurred_at,
+            },
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Event:
+        try:
+            data = json.loads(raw)
+        except (TypeError, ValueError) as exc:
+            raise InvalidEventError(f"event is not valid JSON: {exc}") from None
+        fields = {"type", "payload", "id", "occurred_at"}
+        if not isinstance(data, dict) or set(data) != fields:
+            raise InvalidEventError(f"event JSON must be an object with exactly {sorted(fields)}")
+        return cls(**data)
+
+
+class EventBus(Protocol):
+    def publish(self, event: Event) -> None:
+        """Sync and thread-safe; call it after the database commit."""
+
+    def subscribe(self, handler: Callable[[Event], None]) -> None:
+        """Register an in-process handler for all events."""
+
+    def listen(self) -> AsyncIterator[Event]:
+        """Live fan-out: every event published after this call, for SSE/WebSocket."""
+
+    def close(self) -> None: ...
