@@ -60,6 +60,8 @@ class CallSnapshot:
     ended_at: float | None = None
     stream_uuid: str | None = None
     consultation_for: str | None = None
+    caller_channel: str | None = None
+    operator_channel: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,8 @@ class CallSnapshot:
             "ended_at": iso(self.ended_at),
             "stream_uuid": self.stream_uuid,
             "consultation_for": self.consultation_for,
+            "caller_channel": self.caller_channel,
+            "operator_channel": self.operator_channel,
         }
 
 

@@ -71,6 +71,8 @@ class _Call:
     ended_at: float | None = None
     stream_uuid: str | None = None
     consultation_for: str | None = None
+    caller_channel: str | None = None
+    operator_channel: str | None = None
     live_channels: set[str] = field(default_factory=set)
     gone_channels: set[str] = field(default_factory=set)
 
@@ -90,6 +92,8 @@ class _Call:
             ended_at=self.ended_at,
             stream_uuid=self.stream_uuid,
             consultation_for=self.consultation_for,
+            caller_channel=self.caller_channel,
+            operator_channel=self.operator_channel,
         )
 
 
@@ -188,6 +192,10 @@ class CallTracker:
         """Start of a CoreShowChannels/QueueStatus listing after a reconnect."""
         self._resync_seen = set()
 
+    def abandon_resync(self) -> None:
+        """The listing was cut short (connection lost): decide nothing from it."""
+        self._resync_seen = None
+
     def end_resync(self) -> None:
         """End of the listing: calls and channels Asterisk no longer has ended meanwhile."""
         seen = self._resync_seen
@@ -231,6 +239,7 @@ class CallTracker:
         call = self._calls.get(linkedid)
         if call is None:
             call = _Call(linkedid, self._number(h.get("CallerIDNum", "")), now)
+            call.caller_channel = h.get("Channel") or None
             self._calls[linkedid] = call
             self._add_channel(call, uniqueid)
             self._emit("call.ringing", call)
@@ -271,7 +280,7 @@ class CallTracker:
         if call is None:
             return
         operator = extension_of(h.get("Interface") or h.get("MemberName") or "")
-        self._answer(call, operator or None, now, h.get("HoldTime"))
+        self._answer(call, operator or None, now, h.get("HoldTime"), h.get("DestChannel"))
 
     def _on_dialend(self, h: Mapping[str, str], now: float) -> None:
         linkedid = h.get("Linkedid", "")
@@ -287,7 +296,8 @@ class CallTracker:
         if call.answered_at is None:
             if status == "ANSWER":
                 number = h.get("DestCallerIDNum", "")
-                self._answer(call, number if number not in _UNKNOWN else extension_of(dest), now)
+                operator = number if number not in _UNKNOWN else extension_of(dest)
+                self._answer(call, operator, now, None, dest)
             return
         self._follow_transfer(call, status)
 
@@ -379,10 +389,18 @@ class CallTracker:
     ) -> None:
         if any(transfer.source_key == key for transfer in call.transfers):
             return  # a replay of an event already counted
-        requested = self._pending_transfer(call, target, mode)
-        if requested is not None and requested.source_key is None:
+        requested = next(
+            (
+                transfer
+                for transfer in reversed(call.transfers)
+                if transfer.source_key is None
+                and (transfer.target, transfer.mode) == (target, mode)
+            ),
+            None,
+        )
+        if requested is not None:  # the event confirming a transfer the bridge asked for
             requested.source_key = key
-            if result != "pending":
+            if requested.result == "pending" or result == "failed":
                 requested.result = result
         else:
             call.transfers.append(_Transfer(target, mode, result, now, key))
@@ -434,6 +452,7 @@ class CallTracker:
             self._emit("call.ringing", call)
         self._add_channel(call, uniqueid)
         if uniqueid == linkedid:
+            call.caller_channel = h.get("Channel") or call.caller_channel
             number = h.get("CallerIDNum", "")
             if number not in _UNKNOWN:
                 call.caller_number = number
@@ -443,7 +462,8 @@ class CallTracker:
         elif h.get("ChannelStateDesc") == "Up" and h.get("BridgeId") and not call.answered_at:
             number = h.get("CallerIDNum", "")
             channel = h.get("Channel", "")
-            self._answer(call, number if number not in _UNKNOWN else extension_of(channel), now)
+            operator = number if number not in _UNKNOWN else extension_of(channel)
+            self._answer(call, operator, now, None, channel)
 
     # -- operators -----------------------------------------------------------------------
 
@@ -479,6 +499,8 @@ class CallTracker:
     def _add_channel(self, call: _Call, uniqueid: str) -> None:
         if uniqueid and uniqueid not in call.gone_channels:
             call.live_channels.add(uniqueid)
+            if self._resync_seen is not None:  # born during the listing: not a stale one
+                self._resync_seen.add(uniqueid)
             self._call_of_channel[uniqueid] = call.linkedid
 
     def _channel_gone(self, call: _Call, uniqueid: str) -> None:
