@@ -42,6 +42,12 @@ class InProcessBus:
         self._closed = False
 
     @property
+    def listener_count(self) -> int:
+        """Live listen() iterators (open SSE/WebSocket connections)."""
+        with self._lock:
+            return len(self._listeners)
+
+    @property
     def dropped(self) -> int:
         """Events dropped so far by slow listeners that are still listening."""
         with self._lock:
