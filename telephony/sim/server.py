@@ -1,0 +1,471 @@
+"""A switchboard simulator: a real asyncio TCP server speaking AMI as Asterisk does.
+
+It greets with the banner, answers actions with ``Response:`` blocks echoing the ActionID,
+sends event lists (``EventList: start`` … ``Complete``), accepts plain and MD5 login, and
+plays scenario files. It keeps a table of live channels from the events it plays, so
+``CoreShowChannels`` and ``QueueStatus`` after a reconnect tell the truth, and it answers
+transfer and queue actions with the events Asterisk would send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import json
+import logging
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from telephony.ami.codec import AMIDecoder, Message, encode_message
+
+log = logging.getLogger(__name__)
+
+SCENARIO_DIR = Path(__file__).with_name("scenarios")
+BANNER = b"Asterisk Call Manager/9.0.0\r\n"
+_DIAL_CAUSES = {"ANSWER": "16", "BUSY": "17", "NOANSWER": "19", "CHANUNAVAIL": "20"}
+
+
+def load_scenario(name_or_path: str | Path) -> dict[str, Any]:
+    """A scenario by name (a file in ``scenarios/``) or by path; a clear error if invalid."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = SCENARIO_DIR / f"{name_or_path}.json"
+    if not path.is_file():
+        names = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.json")))
+        raise FileNotFoundError(f"no scenario {name_or_path!r}; available: {names}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data.get("steps"), list) or not data.get("source"):
+        raise ValueError(f"{path}: a scenario needs a 'source' and a list of 'steps'")
+    return data
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.json"))
+
+
+@dataclass(slots=True)
+class _Session:
+    writer: asyncio.StreamWriter
+    authenticated: bool = False
+    challenge: str | None = None
+
+
+@dataclass(slots=True)
+class _Member:
+    queue: str
+    interface: str
+    name: str
+    paused: bool = False
+    reason: str = ""
+
+
+@dataclass
+class SwitchboardSimulator:
+    username: str = "hotline"
+    secret: str = "hotline-secret"
+    transfer_outcomes: dict[str, str] = field(default_factory=dict)
+    step_scale: float = 1.0
+    channels: dict[str, dict[str, str]] = field(default_factory=dict)
+    members: dict[tuple[str, str], _Member] = field(default_factory=dict)
+    _sessions: list[_Session] = field(default_factory=list)
+    _server: asyncio.Server | None = None
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    port: int = 0
+
+    # -- server ---------------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        self._server = await asyncio.start_server(self._serve, host, port or self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def stop_listening(self) -> None:
+        """Asterisk going down: stop accepting and drop every client (state is kept)."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        await self.drop_connections()
+
+    async def close(self) -> None:
+        await self.stop_listening()
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def drop_connections(self, partial: bytes = b"") -> None:
+        """Cut every client off, optionally after sending ``partial`` (half an event)."""
+        for session in list(self._sessions):
+            if partial and session.authenticated:
+                session.writer.write(partial)
+            with contextlib.suppress(OSError, ConnectionError):
+                await session.writer.drain()
+            session.writer.close()
+        self._sessions.clear()
+
+    @property
+    def logged_in_clients(self) -> int:
+        return sum(session.authenticated for session in self._sessions)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = _Session(writer)
+        self._sessions.append(session)
+        writer.write(BANNER)
+        decoder = AMIDecoder(expect_banner=False)
+        try:
+            while chunk := await reader.read(65536):
+                for item in decoder.feed(chunk):
+                    if isinstance(item, Message) and item.action:
+                        self._answer(session, item)
+                    else:
+                        self._reply(session, {"Response": "Error", "Message": "Missing action"})
+                await writer.drain()
+        except (OSError, ConnectionError):
+            pass
+        finally:
+            if session in self._sessions:
+                self._sessions.remove(session)
+            writer.close()
+
+    def _reply(self, session: _Session, headers: Mapping[str, str], action_id: str = "") -> None:
+        if action_id:
+            headers = {**headers, "ActionID": action_id}
+        session.writer.write(encode_message(headers))
+
+    # -- actions ------------------------------------------------------------------------
+
+    def _answer(self, session: _Session, action: Message) -> None:
+        name = (action.action or "").lower()
+        action_id = action.get("ActionID")
+        if name == "challenge":
+            session.challenge = str(random.randrange(10**8, 10**9))
+            self._reply(session, {"Response": "Success", "Challenge": session.challenge}, action_id)
+        elif name == "login":
+            self._login(session, action, action_id)
+        elif name == "ping":
+            pong = {"Response": "Success", "Ping": "Pong", "Timestamp": f"{time.time():.6f}"}
+            self._reply(session, pong, action_id)
+        elif not session.authenticated:
+            self._reply(session, {"Response": "Error", "Message": "Permission denied"}, action_id)
+        elif name == "logoff":
+            self._reply(session, {"Response": "Goodbye", "Message": "Thanks for all the fish."})
+            session.writer.close()
+        elif name == "coreshowchannels":
+            self._list(session, action_id, "CoreShowChannel", self._channel_rows())
+        elif name == "queuestatus":
+            self._list(session, action_id, "QueueStatus", self._queue_rows())
+        elif name in ("queueadd", "queueremove", "queuepause"):
+            self._queue_action(session, name, action, action_id)
+        elif name in ("blindtransfer", "redirect", "atxfer"):
+            self._transfer_action(session, name, action, action_id)
+        else:
+            message = "Invalid/unknown command"
+            self._reply(session, {"Response": "Error", "Message": message}, action_id)
+
+    def _login(self, session: _Session, action: Message, action_id: str) -> None:
+        if action.get("AuthType").lower() == "md5":
+            expected = hashlib.md5(f"{session.challenge}{self.secret}".encode()).hexdigest()
+            good = session.challenge is not None and action.get("Key") == expected
+        else:
+            good = action.get("Secret") == self.secret
+        good = good and action.get("Username") == self.username
+        if not good:
+            self._reply(
+                session, {"Response": "Error", "Message": "Authentication failed"}, action_id
+            )
+            return
+        session.authenticated = True
+        self._reply(
+            session, {"Response": "Success", "Message": "Authentication accepted"}, action_id
+        )
+        self._send(session, {"Event": "FullyBooted", "Privilege": "system,all", "Status": "Up"})
+
+    def _list(
+        self, session: _Session, action_id: str, item: str, rows: list[dict[str, str]]
+    ) -> None:
+        start = {"Response": "Success", "EventList": "start", "Message": f"{item} will follow"}
+        self._reply(session, start, action_id)
+        for row in rows:
+            self._send(session, {**row, "ActionID": action_id})
+        done = {"Event": f"{item}sComplete" if item.endswith("Channel") else f"{item}Complete"}
+        done |= {"ActionID": action_id, "EventList": "Complete", "ListItems": str(len(rows))}
+        self._send(session, done)
+
+    def _channel_rows(self) -> list[dict[str, str]]:
+        now = time.time()
+        rows = []
+        for channel in self.channels.values():
+            seconds = int(now - float(channel.get("_created", now)))
+            rows.append(
+                {
+                    "Event": "CoreShowChannel",
+                    **{key: value for key, value in channel.items() if not key.startswith("_")},
+                    "Duration": f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}",
+                }
+            )
+        return rows
+
+    def _queue_rows(self) -> list[dict[str, str]]:
+        rows: list[dict[str, str]] = [
+            {
+                "Event": "QueueMember",
+                "Queue": member.queue,
+                "Name": member.name,
+                "Location": member.interface,
+                "StateInterface": member.interface,
+                "Membership": "dynamic",
+                "Paused": "1" if member.paused else "0",
+                "PausedReason": member.reason,
+            }
+            for member in self.members.values()
+        ]
+        for channel in self.channels.values():
+            if channel.get("Application") == "Queue":
+                rows.append(
+                    {
+                        "Event": "QueueEntry",
+                        "Queue": channel.get("ApplicationData", "").split(",")[0],
+                        "Channel": channel["Channel"],
+                        "Uniqueid": channel["Uniqueid"],
+                        "CallerIDNum": channel.get("CallerIDNum", ""),
+                        "Wait": str(int(time.time() - float(channel.get("_queued", time.time())))),
+                    }
+                )
+        return rows
+
+    def _queue_action(self, session: _Session, name: str, action: Message, action_id: str) -> None:
+        interface = action.get("Interface")
+        queue = action.get("Queue") or "12345"
+        key = (queue, interface)
+        if not interface:
+            self._reply(session, {"Response": "Error", "Message": "'Interface' not specified."})
+            return
+        member = self.members.get(key)
+        fields: dict[str, str]
+        if name == "queueadd":
+            if member is not None:
+                message = "Unable to add interface: Already there"
+                self._reply(session, {"Response": "Error", "Message": message}, action_id)
+                return
+            member = _Member(queue, interface, action.get("MemberName") or interface)
+            self.members[key] = member
+            event = "QueueMemberAdded"
+        elif member is None:
+            message = "Unable to remove interface: Not there"
+            if name == "queuepause":
+                message = "Interface not found"
+            self._reply(session, {"Response": "Error", "Message": message}, action_id)
+            return
+        elif name == "queueremove":
+            del self.members[key]
+            event = "QueueMemberRemoved"
+        else:
+            member.paused = action.get("Paused").lower() in ("true", "1", "yes")
+            member.reason = action.get("Reason") if member.paused else ""
+            event = "QueueMemberPause"
+        self._reply(session, {"Response": "Success", "Message": f"{event} done"}, action_id)
+        fields = {
+            "Event": event,
+            "Privilege": "agent,all",
+            "Queue": queue,
+            "MemberName": member.name,
+            "Interface": member.interface,
+            "StateInterface": member.interface,
+            "Paused": "1" if member.paused else "0",
+            "PausedReason": member.reason,
+        }
+        self.broadcast(fields)
+
+    def _transfer_action(
+        self, session: _Session, name: str, action: Message, action_id: str
+    ) -> None:
+        channel = next(
+            (c for c in self.channels.values() if c["Channel"] == action.get("Channel")), None
+        )
+        target, context = action.get("Exten"), action.get("Context")
+        if channel is None or not target:
+            message = "No such channel" if channel is None else "No extension specified"
+            self._reply(session, {"Response": "Error", "Message": message}, action_id)
+            return
+        self._reply(
+            session, {"Response": "Success", "Message": f"{action.action} queued"}, action_id
+        )
+        task = asyncio.create_task(self._play_transfer(name, channel, target, context))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _play_transfer(
+        self, name: str, channel: dict[str, str], target: str, context: str
+    ) -> None:
+        await asyncio.sleep(0.01 * self.step_scale)
+        linkedid = channel["Linkedid"]
+        origin = self.channels.get(linkedid, channel)
+        outcome = self.transfer_outcomes.get(target, "ANSWER")
+        trunk_id = f"{linkedid}-x{next(self._ids)}"
+        trunk = {
+            "Channel": f"PJSIP/trunk-{target}-{next(self._ids):08x}",
+            "Uniqueid": trunk_id,
+            "Linkedid": linkedid,
+            "CallerIDNum": target,
+            "Exten": target,
+            "Context": context,
+            "ChannelStateDesc": "Down",
+        }
+        dialler = channel if name == "atxfer" else origin
+        if name == "blindtransfer":
+            self.broadcast(
+                {
+                    "Event": "BlindTransfer",
+                    "Privilege": "call,all",
+                    "Result": "Success",
+                    **_prefixed("Transferer", channel),
+                    **_prefixed("Transferee", origin),
+                    "IsExternal": "No",
+                    "Context": context,
+                    "Extension": target,
+                }
+            )
+        if name != "atxfer":
+            self._hangup(channel if name == "blindtransfer" else None)
+        self.broadcast({"Event": "Newchannel", "Privilege": "call,all", **trunk})
+        self.broadcast(
+            {
+                "Event": "DialBegin",
+                **_plain(dialler),
+                **_prefixed("Dest", trunk),
+                "DialString": target,
+            }
+        )
+        await asyncio.sleep(0.02 * self.step_scale)
+        self.broadcast(
+            {
+                "Event": "DialEnd",
+                **_plain(dialler),
+                **_prefixed("Dest", trunk),
+                "DialStatus": outcome,
+            }
+        )
+        if outcome != "ANSWER":
+            self._hangup(self.channels.get(trunk_id), _DIAL_CAUSES.get(outcome, "21"))
+            return
+        self.broadcast({"Event": "Newstate", **self.channels[trunk_id], "ChannelStateDesc": "Up"})
+        if name == "atxfer":
+            await asyncio.sleep(0.02 * self.step_scale)
+            self.broadcast(
+                {
+                    "Event": "AttendedTransfer",
+                    "Privilege": "call,all",
+                    "Result": "Success",
+                    **_prefixed("OrigTransferer", channel),
+                    **_prefixed("SecondTransferer", {**channel, "Exten": target}),
+                    **_prefixed("Transferee", origin),
+                    **_prefixed("TransferTarget", trunk),
+                    "IsExternal": "No",
+                    "DestType": "Bridge",
+                }
+            )
+            self._hangup(channel)
+
+    def _hangup(self, channel: dict[str, str] | None, cause: str = "16") -> None:
+        if channel is not None:
+            self.broadcast({"Event": "Hangup", **_plain(channel), "Cause": cause})
+
+    # -- events -------------------------------------------------------------------------
+
+    def broadcast(self, headers: Mapping[str, str]) -> None:
+        """Send an event to every logged-in client and apply it to the channel table."""
+        self._apply(headers)
+        for session in self._sessions:
+            if session.authenticated:
+                self._send(session, headers)
+
+    def _send(self, session: _Session, headers: Mapping[str, str]) -> None:
+        ordered = {"Event": headers["Event"], "Privilege": headers.get("Privilege", "call,all")}
+        ordered["Timestamp"] = f"{time.time():.6f}"
+        ordered |= {k: v for k, v in headers.items() if not k.startswith("_")}
+        session.writer.write(encode_message(ordered))
+
+    def _apply(self, headers: Mapping[str, str]) -> None:
+        event, uniqueid = headers.get("Event"), headers.get("Uniqueid", "")
+        if event == "Newchannel":
+            self.channels[uniqueid] = {**_plain(headers), "_created": f"{time.time():.3f}"}
+        elif event == "Hangup":
+            self.channels.pop(uniqueid, None)
+        elif uniqueid in self.channels:
+            channel = self.channels[uniqueid]
+            for key in ("ChannelStateDesc", "CallerIDNum", "Linkedid"):
+                if key in headers:
+                    channel[key] = headers[key]
+            if event == "QueueCallerJoin":
+                channel |= {"Application": "Queue", "ApplicationData": headers.get("Queue", "")}
+                channel["_queued"] = f"{time.time():.3f}"
+            elif event in ("AgentConnect", "BridgeEnter"):
+                channel |= {
+                    "Application": "AppQueue",
+                    "BridgeId": headers.get("BridgeUniqueid", "b"),
+                }
+                dest = self.channels.get(headers.get("DestUniqueid", ""))
+                if dest is not None:
+                    dest["BridgeId"] = channel["BridgeId"]
+                    dest["ChannelStateDesc"] = "Up"
+
+    # -- scenarios ----------------------------------------------------------------------
+
+    async def play(self, scenario: Mapping[str, Any], *, caller: str | None = None) -> None:
+        """Play one scenario with fresh ids (so plays may overlap and repeat)."""
+        call_id = f"{time.time():.0f}.{next(self._ids)}"
+        values = {"id": call_id, "caller": caller or scenario.get("caller", "13800138000")}
+        for step in scenario["steps"]:
+            await asyncio.sleep(float(step.get("delay", 0)) * self.step_scale)
+            if "event" in step:
+                self.broadcast(_fill(step["event"], values))
+            elif "drop_after_lines" in step:
+                event = _fill(step["drop_event"], values)
+                self._apply(event)
+                lines = encode_message(event).split(b"\r\n")[: int(step["drop_after_lines"])]
+                await self.drop_connections(b"\r\n".join(lines) + b"\r\n")
+            elif "wait_for_clients" in step:
+                await self.wait_for_clients(float(step["wait_for_clients"]))
+
+    async def wait_for_clients(self, timeout: float) -> None:
+        """Until a client is logged in again (after a drop), or the timeout."""
+        deadline = time.monotonic() + timeout
+        while not self.logged_in_clients and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)  # let its resync listing go out first
+
+    async def demo(self, interval: float = 4.0, *, seed: int | None = None) -> None:
+        """Random realistic calls every few seconds, forever (``hotline demo``)."""
+        rng = random.Random(seed)
+        names = ["queue_call", "abandoned_call", "transfer_119", "queue_call", "queue_call"]
+        scenarios = [load_scenario(name) for name in names]
+        while True:
+            caller = "1" + rng.choice("3578") + "".join(rng.choices("0123456789", k=9))
+            task = asyncio.create_task(self.play(rng.choice(scenarios), caller=caller))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            await asyncio.sleep(interval * rng.uniform(0.5, 1.5))
+
+
+def _fill(event: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:
+    return {key: str(value).format_map(values) for key, value in event.items()}
+
+
+_CHANNEL_KEYS = ("Channel", "ChannelStateDesc", "CallerIDNum", "Exten", "Context", "Uniqueid")
+
+
+def _plain(channel: Mapping[str, str]) -> dict[str, str]:
+    keys = (*_CHANNEL_KEYS, "Linkedid", "Application", "ApplicationData", "BridgeId")
+    return {key: channel[key] for key in keys if key in channel}
+
+
+def _prefixed(prefix: str, channel: Mapping[str, str]) -> dict[str, str]:
+    return {
+        f"{prefix}{key}": channel[key] for key in (*_CHANNEL_KEYS, "Linkedid") if key in channel
+    }
