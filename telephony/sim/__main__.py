@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 
 from telephony.sim.server import SwitchboardSimulator, load_scenario, scenario_names
@@ -36,10 +37,8 @@ def main() -> None:
     group.add_argument("--demo", action="store_true", help="random calls forever")
     parser.add_argument("--interval", type=float, default=4.0, help="demo: seconds between calls")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main(parser.parse_args()))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":
