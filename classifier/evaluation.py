@@ -1,0 +1,121 @@
+"""Evaluation: accuracy, macro-F1, top-3 accuracy, per-class report and confusion matrix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
+
+if TYPE_CHECKING:
+    from classifier.model import RoutingModel
+
+
+def evaluate(model: RoutingModel, rows: list[dict[str, str]], label_column: str) -> dict[str, Any]:
+    """Score ``model`` on labelled rows. Accuracy uses the top-1 code even when the model says
+    it is uncertain; ``coverage`` and ``confident_accuracy`` show what the threshold does."""
+    if not rows:
+        raise ValueError("nothing to evaluate: no labelled rows")
+    suggestions = model.predict_many([row["text"] for row in rows])
+    truth = [row[label_column] for row in rows]
+    predicted = [s.top3[0][0] if s.top3 else "" for s in suggestions]
+    in_top3 = [t in {code for code, _ in s.top3} for t, s in zip(truth, suggestions, strict=True)]
+    confident = [i for i, s in enumerate(suggestions) if not s.uncertain]
+    labels = sorted(set(truth) | (set(predicted) - {""}))
+    report: dict[str, Any] = {
+        "n": len(rows),
+        "accuracy": round(accuracy_score(truth, predicted), 4),
+        "macro_f1": round(
+            f1_score(truth, predicted, average="macro", labels=sorted(set(truth))), 4
+        ),
+        "top3_accuracy": round(sum(in_top3) / len(rows), 4),
+        "coverage": round(len(confident) / len(rows), 4),
+        "confident_accuracy": round(
+            sum(truth[i] == predicted[i] for i in confident) / len(confident), 4
+        )
+        if confident
+        else 0.0,
+    }
+    for column in ("type", "urgency"):
+        scored = [(r[column], s) for r, s in zip(rows, suggestions, strict=True) if r.get(column)]
+        if scored:
+            correct = sum(label == getattr(s, column) for label, s in scored)
+            report[f"{column}_accuracy"] = round(correct / len(scored), 4)
+    if "emergency" in rows[0]:
+        pairs = [
+            (r.get("emergency") or None, s.emergency)
+            for r, s in zip(rows, suggestions, strict=True)
+        ]
+        real = [p for p in pairs if p[0]]
+        calm = [p for p in pairs if not p[0]]
+        if real:
+            report["emergency_recall"] = round(sum(t == p for t, p in real) / len(real), 4)
+        if calm:
+            report["emergency_false_alarm_rate"] = round(
+                sum(p is not None for _, p in calm) / len(calm), 4
+            )
+    report["per_class"] = classification_report(
+        truth, predicted, labels=labels, output_dict=True, zero_division=0
+    )
+    report["per_class_text"] = classification_report(
+        truth, predicted, labels=labels, zero_division=0, digits=3
+    )
+    report["confusion"] = {
+        "labels": labels,
+        "matrix": confusion_matrix(truth, predicted, labels=labels).tolist(),
+    }
+    return report
+
+
+def confusion_text(labels: list[str], matrix: list[list[int]]) -> str:
+    width = max(4, *(len(label) for label in labels), *(len(str(v)) for row in matrix for v in row))
+    header = " " * (width + 1) + " ".join(label.rjust(width) for label in labels)
+    lines = [
+        "rows: true label, columns: predicted",
+        header,
+        *(
+            label.rjust(width) + " " + " ".join(str(v).rjust(width) for v in row)
+            for label, row in zip(labels, matrix, strict=True)
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def plot_confusion(labels: list[str], matrix: list[list[int]], path: Path) -> bool:
+    """Write a PNG heat map; False when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    size = max(5.0, 0.4 * len(labels) + 2)
+    figure, axes = plt.subplots(figsize=(size, size))
+    axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels, rotation=90)
+    axes.set_yticks(range(len(labels)), labels)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            if value:
+                axes.text(j, i, str(value), ha="center", va="center", fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return True
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> None:
+    """evaluation.json, classification_report.txt, confusion_matrix.txt and .png."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = {k: v for k, v in report.items() if k != "per_class_text"}
+    (out_dir / "evaluation.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    (out_dir / "classification_report.txt").write_text(report["per_class_text"], encoding="utf-8")
+    labels, matrix = report["confusion"]["labels"], report["confusion"]["matrix"]
+    (out_dir / "confusion_matrix.txt").write_text(confusion_text(labels, matrix), encoding="utf-8")
+    plot_confusion(labels, matrix, out_dir / "confusion_matrix.png")

@@ -1,0 +1,247 @@
+"""The routing model: load the persisted pipelines and turn a citizen's words into a Suggestion."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from classifier import rules
+from classifier.features import feature_names, linear_weights
+from classifier.places import extract_places
+from classifier.text import normalize, warm_up
+
+MODEL_ENV = "HOTLINE_CLASSIFIER_MODEL"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Longer input is cut before normalising; a 12345 call summary or transcript rarely needs more
+# and the cut bounds the time one prediction may take.
+MAX_TEXT_CHARS = 3000
+DEFAULT_THRESHOLD = 0.4
+MODEL_CONFIG = "model.json"
+OUTPUTS = ("department", "type", "urgency", "emergency")
+NO_EMERGENCY = "none"
+UNKNOWN = "未知"  # type/urgency when the model directory has no pipeline for them
+UTILITY_DEPARTMENT_LINES = {"GS": "WATER", "GD": "95598", "RQ": "GAS", "RL": "HEAT"}
+EMERGENCY_MODEL_MIN_PROBABILITY = 0.5
+UTILITY_MODEL_MIN_PROBABILITY = 0.5
+EVIDENCE_SIZE = 8
+_READABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+
+
+def default_model_dir() -> Path:
+    """``$HOTLINE_CLASSIFIER_MODEL`` if set, else ``<repo>/models/routing``."""
+    override = os.environ.get(MODEL_ENV)
+    return Path(override) if override else REPO_ROOT / "models" / "routing"
+
+
+@dataclass
+class Suggestion:
+    """What the classifier suggests for one text; the operator may accept or overrule it."""
+
+    department: str | None
+    top3: list[tuple[str, float]]
+    type: str
+    urgency: str
+    emergency: str | None
+    utility: str | None
+    division: str | None
+    place: str | None
+    uncertain: bool
+    reason: str | None
+    evidence: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["top3"] = [[code, round(prob, 4)] for code, prob in self.top3]
+        return data
+
+
+class ModelDirectoryError(ValueError):
+    """The model directory is missing or does not hold a trained routing model."""
+
+
+@dataclass
+class RoutingModel:
+    pipelines: dict[str, Pipeline]
+    threshold: float = DEFAULT_THRESHOLD
+    label_column: str = "department"
+    _names: np.ndarray = field(init=False, repr=False)
+    _weights: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if "department" not in self.pipelines:
+            raise ModelDirectoryError("a routing model needs at least the department pipeline")
+        self._names = feature_names(self.pipelines["department"])
+        self._weights = linear_weights(self.pipelines["department"])
+
+    @property
+    def departments(self) -> list[str]:
+        return [str(c) for c in self.pipelines["department"].classes_]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> RoutingModel:
+        """Load a model directory written by ``classifier.training.train_model``."""
+        directory = Path(path) if path is not None else default_model_dir()
+        config_path = directory / MODEL_CONFIG
+        if not config_path.is_file():
+            raise ModelDirectoryError(
+                f"no routing model in {directory} (missing {MODEL_CONFIG}); "
+                "train one with `python -m classifier train DATA.csv --out DIR`"
+            )
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        pipelines = {
+            name: joblib.load(directory / f"{name}.joblib") for name in config["pipelines"]
+        }
+        warm_up()
+        return cls(pipelines, config.get("threshold", DEFAULT_THRESHOLD), config["label_column"])
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, pipeline in self.pipelines.items():
+            joblib.dump(pipeline, directory / f"{name}.joblib", compress=3)
+        config = {
+            "format": 1,
+            "label_column": self.label_column,
+            "threshold": self.threshold,
+            "pipelines": sorted(self.pipelines),
+        }
+        (directory / MODEL_CONFIG).write_text(json.dumps(config, indent=2), encoding="utf-8")
+
+    def predict(self, text: str) -> Suggestion:
+        return self.predict_many([text])[0]
+
+    def predict_many(self, texts: Sequence[str]) -> list[Suggestion]:
+        """Predict for each text; empty or unreadable texts come back uncertain, never raise."""
+        for index, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"text #{index} is {type(text).__name__}, expected str")
+        truncated = [len(text) > MAX_TEXT_CHARS for text in texts]
+        normalized = [normalize(text[:MAX_TEXT_CHARS]) for text in texts]
+        readable = [i for i, text in enumerate(normalized) if _READABLE.search(text)]
+        results: list[Suggestion | None] = [
+            self._unreadable(text, truncated[i]) for i, text in enumerate(normalized)
+        ]
+        if readable:
+            batch = [normalized[i] for i in readable]
+            for i, suggestion in zip(readable, self._predict_readable(batch), strict=True):
+                suggestion.truncated = truncated[i]
+                results[i] = suggestion
+        return [r for r in results if r is not None]
+
+    def _unreadable(self, normalized: str, truncated: bool) -> Suggestion:
+        reason = "文本为空，请接线员补充诉求内容" if not normalized else "文本中没有可识别的文字"
+        return Suggestion(
+            department=None,
+            top3=[],
+            type=UNKNOWN,
+            urgency="一般",
+            emergency=None,
+            utility=None,
+            division=None,
+            place=None,
+            uncertain=True,
+            reason=reason,
+            truncated=truncated,
+        )
+
+    def _labels(self, name: str, texts: list[str]) -> list[str]:
+        if name not in self.pipelines:
+            return [UNKNOWN] * len(texts)
+        return [str(label) for label in self.pipelines[name].predict(texts)]
+
+    def _predict_readable(self, texts: list[str]) -> list[Suggestion]:
+        department = self.pipelines["department"]
+        features = department[:-1].transform(texts)
+        probabilities = department[-1].predict_proba(features)
+        classes = department.classes_
+        types = self._labels("type", texts)
+        urgencies = self._labels("urgency", texts)
+        emergency_model = self._model_emergencies(texts)
+        suggestions = []
+        for row, text in enumerate(texts):
+            order = np.argsort(-probabilities[row])[:3]
+            top3 = [(str(classes[k]), float(probabilities[row, k])) for k in order]
+            evidence = self._evidence(features[row], int(order[0]))
+            emergency_hit = rules.detect_emergency(text)
+            emergency = emergency_hit.code if emergency_hit else emergency_model[row]
+            utility = self._utility(text, top3[0], evidence)
+            place = extract_places(text)
+            if emergency_hit:
+                evidence.insert(0, emergency_hit.words)
+            if place.division_text:
+                evidence.append(place.division_text)
+            best_code, best_probability = top3[0]
+            uncertain = best_probability < self.threshold
+            reason = None
+            if uncertain:
+                runner_up = f"，其次 {top3[1][0]} {top3[1][1]:.2f}" if len(top3) > 1 else ""
+                reason = (
+                    f"最可能的部门 {best_code} 置信度 {best_probability:.2f}"
+                    f" 低于阈值 {self.threshold:.2f}{runner_up}，请派单员判断"
+                )
+            suggestions.append(
+                Suggestion(
+                    department=None if uncertain else best_code,
+                    top3=top3,
+                    type=types[row],
+                    urgency="紧急" if emergency else urgencies[row],
+                    emergency=emergency,
+                    utility=utility,
+                    division=place.division,
+                    place=place.place,
+                    uncertain=uncertain,
+                    reason=reason,
+                    evidence=list(dict.fromkeys(evidence))[:EVIDENCE_SIZE],
+                )
+            )
+        return suggestions
+
+    def _model_emergencies(self, texts: list[str]) -> list[str | None]:
+        """The emergency model's line where it is confident and the call is not guarded."""
+        if "emergency" not in self.pipelines:
+            return [None] * len(texts)
+        pipeline = self.pipelines["emergency"]
+        probabilities = pipeline.predict_proba(texts)
+        found: list[str | None] = []
+        for row, text in enumerate(texts):
+            best = int(np.argmax(probabilities[row]))
+            code = str(pipeline.classes_[best])
+            confident = probabilities[row, best] >= EMERGENCY_MODEL_MIN_PROBABILITY
+            if code != NO_EMERGENCY and confident and not rules.emergency_guarded(text):
+                found.append(code)
+            else:
+                found.append(None)
+        return found
+
+    def _utility(self, text: str, best: tuple[str, float], evidence: list[str]) -> str | None:
+        hit = rules.detect_utility(text)
+        if hit:
+            evidence.append(hit.words)
+            return hit.code
+        code, probability = best
+        if probability >= UTILITY_MODEL_MIN_PROBABILITY:
+            return UTILITY_DEPARTMENT_LINES.get(code)
+        return None
+
+    def _evidence(self, row: Any, class_index: int) -> list[str]:
+        """The features that pushed this text towards the chosen class the most."""
+        weights = self._weights[class_index if self._weights.shape[0] > 1 else 0]
+        contributions = row.data * weights[row.indices]
+        chosen: list[str] = []
+        for position in np.argsort(-contributions):
+            if contributions[position] <= 0 or len(chosen) >= EVIDENCE_SIZE - 2:
+                break
+            name = str(self._names[row.indices[position]]).strip()
+            if len(name) < 2 or any(name in earlier for earlier in chosen):
+                continue
+            chosen.append(name)
+        return chosen

@@ -1,0 +1,94 @@
+"""Division (district / county / zone) and street or 小区 extraction from normalised text.
+
+The gazetteer is built from ``reference/divisions.csv``: each division's full name and aliases.
+Streets and estates are not in any table, so they are recognised by their suffix (路、大道、
+小区、花园、家园 …) and trimmed of the words a caller puts before them ("我们", "住在").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from classifier.reference import REFERENCE_DIR, load_divisions
+
+_CJK = "\u4e00-\u9fff"
+# An alias directly followed by one of these is a road or place name, not the division
+# ("牧野大道", "红旗路" are streets that exist in several districts).
+_ALIAS_NOT_DIVISION = "路街道渠大桥村"
+_ESTATE_SUFFIX = "小区|花园|家园|新村|公寓|家属院|大院|社区|名苑|名邸|苑|花城|城|湾|村"
+_STREET_SUFFIX = "大道|大街|路|街|巷|胡同"
+_ESTATE = re.compile(rf"([{_CJK}]{{1,6}}?)({_ESTATE_SUFFIX})(?![{_CJK}]*?(?:{_ESTATE_SUFFIX}))")
+_STREET = re.compile(rf"([{_CJK}]{{1,6}}?)({_STREET_SUFFIX})")
+# Words that end the run of characters before a place name: whatever precedes them is not
+# part of the name.
+_BOUNDARY = re.compile(
+    r".*(?:我们|我家|俺们|住在|住的|就在|位于|这边|那边|旁边|附近|对面|门口|那个|这个|"
+    r"市民|来电|反映|居民|来电人|请问|的|在|是|到|了|从|区|市|县)"
+)
+_NOT_A_NAME = {
+    "马", "道", "公", "走", "一", "半", "线", "电", "水", "小", "大", "老", "新", "城", "铁",
+    "上", "下", "过", "出", "进", "回", "网", "思", "门", "路", "同", "高速公",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    division: str | None  # division code, e.g. "HQ"
+    division_text: str | None  # the words that named it
+    place: str | None  # street and/or estate, e.g. "胜利路 金桂园小区"
+
+
+@functools.cache
+def _division_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    names: list[tuple[str, str, bool]] = []
+    for division in load_divisions(REFERENCE_DIR):
+        names.append((division.name, division.code, False))
+        names.extend((alias, division.code, True) for alias in division.aliases)
+    names.sort(key=lambda item: -len(item[0]))  # longest first: 平原示范区 before 平原
+    return tuple(
+        (
+            re.compile(re.escape(name) + (f"(?![{_ALIAS_NOT_DIVISION}])" if is_alias else "")),
+            code,
+        )
+        for name, code, is_alias in names
+    )
+
+
+def find_division(text: str) -> tuple[str | None, str | None]:
+    """The first division named in ``text``: (code, matched words), or (None, None)."""
+    best: tuple[int, str, str] | None = None
+    for pattern, code in _division_patterns():
+        match = pattern.search(text)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), code, match.group(0))
+    return (best[1], best[2]) if best else (None, None)
+
+
+def _trim(candidate: str) -> str:
+    return _BOUNDARY.sub("", candidate)
+
+
+def _named(pattern: re.Pattern[str], text: str) -> str | None:
+    for match in pattern.finditer(text):
+        name = _trim(match.group(1))
+        if name and name not in _NOT_A_NAME and not (len(name) == 1 and match.group(2) == "路"):
+            return name + match.group(2)
+    return None
+
+
+def _without_divisions(text: str) -> str:
+    for pattern, _code in _division_patterns():
+        text = pattern.sub("，", text)
+    return text
+
+
+def extract_places(normalized: str) -> PlaceMatch:
+    """Division code plus the street and/or 小区 named in already-normalised text."""
+    code, words = find_division(normalized)
+    remainder = _without_divisions(normalized)
+    street = _named(_STREET, remainder)
+    estate = _named(_ESTATE, remainder.replace(street, "，") if street else remainder)
+    parts = [p for p in (street, estate) if p]
+    return PlaceMatch(code, words, " ".join(parts) if parts else None)
