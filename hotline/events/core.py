@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 from uuid import uuid4
+
+logger = logging.getLogger(__name__)
 
 # China has had no daylight saving since 1991, so a fixed offset needs no tz database.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -67,6 +71,34 @@ class Event:
         if not isinstance(data, dict) or set(data) != fields:
             raise InvalidEventError(f"event JSON must be an object with exactly {sorted(fields)}")
         return cls(**data)
+
+
+class Handlers:
+    """The in-process handlers of a bus: registered from any thread, each run in isolation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._handlers: list[Callable[[Event], None]] = []
+
+    def add(self, handler: Callable[[Event], None]) -> None:
+        if not callable(handler):
+            raise TypeError(f"handler must be callable, got {handler!r}")
+        with self._lock:
+            self._handlers.append(handler)
+
+    def run(self, event: Event) -> bool:
+        """Run every handler; a failure is logged and does not stop the others.
+        Returns whether all succeeded."""
+        with self._lock:
+            handlers = list(self._handlers)
+        all_succeeded = True
+        for handler in handlers:
+            try:
+                handler(event)
+            except Exception:
+                all_succeeded = False
+                logger.exception("event handler %r failed on %s %s", handler, event.type, event.id)
+        return all_succeeded
 
 
 class EventBus(Protocol):

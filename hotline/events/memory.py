@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 
-from hotline.events.core import Event, EventBusError
+from hotline.events.core import Event, EventBusError, Handlers
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class InProcessBus:
             raise ValueError(f"listener_queue_size must be at least 1, got {listener_queue_size}")
         self._queue_size = listener_queue_size
         self._lock = threading.Lock()
-        self._handlers: list[Callable[[Event], None]] = []
+        self._handlers = Handlers()
         self._listeners: list[_Listener] = []
         self._closed = False
 
@@ -59,21 +59,13 @@ class InProcessBus:
         with self._lock:
             if self._closed:
                 raise EventBusError(f"bus is closed; event {event.type} not published")
-            handlers = list(self._handlers)
             listeners = list(self._listeners)
-        for handler in handlers:
-            try:
-                handler(event)
-            except Exception:
-                logger.exception("event handler %r failed on %s %s", handler, event.type, event.id)
+        self._handlers.run(event)
         for listener in listeners:
             self._deliver(listener, event)
 
     def subscribe(self, handler: Callable[[Event], None]) -> None:
-        if not callable(handler):
-            raise TypeError(f"handler must be callable, got {handler!r}")
-        with self._lock:
-            self._handlers.append(handler)
+        self._handlers.add(handler)
 
     def listen(self) -> AsyncIterator[Event]:
         """Must be called inside a running event loop; listening starts at the call."""

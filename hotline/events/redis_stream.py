@@ -22,7 +22,7 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from hotline.events.core import Event, EventBusError, InvalidEventError
+from hotline.events.core import Event, EventBusError, Handlers, InvalidEventError
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +75,7 @@ class RedisStreamBus:
             )
         except ValueError as exc:
             raise EventBusError(f"invalid Redis URL {url!r}: {exc}") from None
-        self._handlers: list[Callable[[Event], None]] = []
-        self._lock = threading.Lock()
+        self._handlers = Handlers()
         self._closed = threading.Event()
         self._group_ready = False
 
@@ -94,10 +93,7 @@ class RedisStreamBus:
             ) from exc
 
     def subscribe(self, handler: Callable[[Event], None]) -> None:
-        if not callable(handler):
-            raise TypeError(f"handler must be callable, got {handler!r}")
-        with self._lock:
-            self._handlers.append(handler)
+        self._handlers.add(handler)
 
     def run_consumer(self, stop: threading.Event | None = None, block_ms: int = 1000) -> None:
         """Run the subscribed handlers on the group's messages until `stop` is set or the bus
@@ -186,16 +182,9 @@ class RedisStreamBus:
         except (KeyError, InvalidEventError) as exc:
             self._dead_letter(message_id, fields, f"undecodable: {exc}")
             return
-        with self._lock:
-            handlers = list(self._handlers)
-        for handler in handlers:
-            try:
-                handler(event)
-            except Exception:
-                # Left pending: reclaimed and retried after claim_idle_ms (all handlers rerun).
-                logger.exception("event handler %r failed on %s %s", handler, event.type, event.id)
-                return
-        self._client.xack(self.stream, self.group, message_id)
+        # On failure the message stays pending: reclaimed after claim_idle_ms, all handlers rerun.
+        if self._handlers.run(event):
+            self._client.xack(self.stream, self.group, message_id)
 
     def _dead_letter(self, message_id: bytes, fields: dict[bytes, bytes], reason: str) -> None:
         logger.error("event %s moved to %s: %s", message_id, self.dead_letter_stream, reason)

@@ -32,7 +32,7 @@ def test_failing_handler_is_logged_and_others_still_run(caplog: pytest.LogCaptur
     bus.subscribe(broken)
     bus.subscribe(seen.append)
     event = Event("ticket.overdue", {"ticket": 7})
-    with caplog.at_level(logging.ERROR, logger="hotline.events.memory"):
+    with caplog.at_level(logging.ERROR, logger="hotline.events.core"):
         bus.publish(event)
     assert seen == [event]
     assert "ticket.overdue" in caplog.text and "boom" in caplog.text
