@@ -227,6 +227,7 @@ def department_rows(rng: random.Random) -> Iterator[dict[str, str]]:
                 text = _carrier_flavour(text, rng)
             utility = _utility_for(department, text) if matter.type not in {"建议", "表扬"} else ""
             yield {
+                "_group": variant,
                 "text": text,
                 "department": department,
                 "type": matter.type,
@@ -255,6 +256,7 @@ def emergency_rows(rng: random.Random) -> Iterator[dict[str, str]]:
                 elif register == "plain":
                     text = phrase
                 yield {
+                    "_group": phrase,
                     "text": text,
                     "department": department,
                     "type": "求助",
@@ -268,6 +270,7 @@ def near_miss_rows(rng: random.Random) -> Iterator[dict[str, str]]:
     for department, ticket_type, text in NEAR_MISSES:
         for register in ("plain", "asr"):
             yield {
+                "_group": text,
                 "text": text if register == "plain" else _asr_damage(text, rng),
                 "department": department,
                 "type": ticket_type,
@@ -291,24 +294,27 @@ def build_corpus(seed: int = SEED) -> list[dict[str, str]]:
 def split_corpus(
     rows: list[dict[str, str]], seed: int = SEED
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """Stratified by department and emergency code: 20% of every stratum goes to test."""
+    """Stratified by department and emergency code, grouped by phrasing: 20% of each stratum's
+    phrasings, with every row composed from them, go to test, so the test split measures
+    wording the model has never seen rather than a re-shuffled copy of its training rows."""
     rng = random.Random(seed)
-    strata: dict[tuple[str, str], list[dict[str, str]]] = {}
+    strata: dict[tuple[str, str], dict[str, list[dict[str, str]]]] = {}
     for row in rows:
-        strata.setdefault((row["department"], row["emergency"]), []).append(row)
+        stratum = strata.setdefault((row["department"], row["emergency"]), {})
+        stratum.setdefault(row["_group"], []).append(row)
     train, test = [], []
-    for _key, members in sorted(strata.items()):
-        members = members[:]
-        rng.shuffle(members)
-        n_test = round(len(members) * TEST_FRACTION)
-        test.extend(members[:n_test])
-        train.extend(members[n_test:])
+    for _key, groups in sorted(strata.items()):
+        phrasings = sorted(groups)
+        rng.shuffle(phrasings)
+        n_test = max(1, round(len(phrasings) * TEST_FRACTION)) if len(phrasings) > 1 else 0
+        for index, phrasing in enumerate(phrasings):
+            (test if index < n_test else train).extend(groups[phrasing])
     return train, test
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
 

@@ -9,6 +9,7 @@ Everything here is module-level so the persisted pipelines unpickle anywhere.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import numpy as np
@@ -29,7 +30,7 @@ def normalize_all(texts: Iterable[str]) -> list[str]:
 
 def words_and_bigrams(normalized: str) -> list[str]:
     words = tokenize_normalized(normalized)
-    return [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]
+    return [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]
 
 
 def build_features() -> FeatureUnion:

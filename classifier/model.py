@@ -241,7 +241,11 @@ class RoutingModel:
             if contributions[position] <= 0 or len(chosen) >= EVIDENCE_SIZE - 2:
                 break
             name = str(self._names[row.indices[position]]).strip()
-            if len(name) < 2 or any(name in earlier for earlier in chosen):
+            parts = name.split(" ")
+            if min(len(part) for part in parts) < 2:  # lone characters explain nothing
+                continue
+            name = "".join(parts)
+            if any(name in earlier for earlier in chosen):
                 continue
             chosen.append(name)
         return chosen
