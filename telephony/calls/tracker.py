@@ -302,11 +302,17 @@ class CallTracker:
         self._follow_transfer(call, status)
 
     def _answer(
-        self, call: _Call, operator: str | None, now: float, hold: str | None = None
+        self,
+        call: _Call,
+        operator: str | None,
+        now: float,
+        hold: str | None = None,
+        operator_channel: str | None = None,
     ) -> None:
         if call.answered_at is not None:
             return
         call.answered_by = operator
+        call.operator_channel = operator_channel or None
         call.answered_at = now
         call.state = "answered"
         call.wait_seconds = self._wait(call, now, hold)
