@@ -249,6 +249,10 @@ class AudioSocketServer:
                 self._counts["streams"] += 1
                 await self._run_handler(stream)
                 self._ended[stream.end_reason or "handler_returned"] += 1
+        except asyncio.CancelledError:
+            # Only stop() cancels connections; ending quietly keeps asyncio's stream
+            # callback from logging the cancellation as an error.
+            self._ended["server_stopped"] += 1
         finally:
             self._connections.discard(task)
             writer.close()
