@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import wave
+import struct
 from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
@@ -55,25 +55,56 @@ def _to_int16(frames: bytes, sample_width: int) -> np.ndarray:
     raise AudioFormatError(f"unsupported sample width of {sample_width} bytes")
 
 
+_PCM = 1
+_EXTENSIBLE = 0xFFFE
+
+
+def _read_pcm_riff(path: Path) -> tuple[int, int, int, bytes]:
+    """(channels, sample width, rate, frames) of a PCM WAV, plain or WAVE_FORMAT_EXTENSIBLE.
+
+    The stdlib ``wave`` module of Python 3.11 rejects the extensible header that sox and most
+    editors write for 24-bit or multi-channel files, hence this small chunk reader.
+    """
+    blob = path.read_bytes()
+    if len(blob) < 12 or blob[:4] != b"RIFF" or blob[8:12] != b"WAVE":
+        raise AudioFormatError(f"{path} is not a WAV file (no RIFF/WAVE header)")
+    fmt: tuple[int, int, int, int] | None = None
+    offset = 12
+    while offset + 8 <= len(blob):
+        chunk_id, size = blob[offset : offset + 4], struct.unpack_from("<I", blob, offset + 4)[0]
+        body = blob[offset + 8 : offset + 8 + size]
+        if chunk_id == b"fmt " and len(body) >= 16:
+            tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", body)
+            if tag == _EXTENSIBLE and len(body) >= 26:
+                tag = struct.unpack_from("<H", body, 24)[0]  # first bytes of the sub-format GUID
+            fmt = (tag, channels, rate, bits)
+        elif chunk_id == b"data":
+            if fmt is None:
+                raise AudioFormatError(f"{path}: data chunk before the fmt chunk")
+            tag, channels, rate, bits = fmt
+            if tag != _PCM:
+                raise AudioFormatError(
+                    f"{path} is not a PCM WAV file (format code {tag}, e.g. float or "
+                    "compressed); convert it first, e.g. sox in.wav -b 16 out.wav"
+                )
+            if channels < 1 or rate <= 0 or bits % 8 or not 8 <= bits <= 32:
+                raise AudioFormatError(
+                    f"{path}: unusable format ({channels} channels, {rate} Hz, {bits} bits)"
+                )
+            return channels, bits // 8, rate, body
+        offset += 8 + size + size % 2  # chunks are padded to even sizes
+    raise AudioFormatError(f"{path} has no audio data chunk")
+
+
 def read_wav(path: str | os.PathLike[str]) -> Pcm:
     """Read a PCM WAV file as 16-bit mono, at its own rate if Vosk-native, else at 16 kHz."""
     wav_path = Path(path)
     if not wav_path.is_file():
         raise FileNotFoundError(f"no such recording: {wav_path}")
-    try:
-        with wave.open(str(wav_path), "rb") as wav:
-            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
-            frames = wav.readframes(wav.getnframes())
-    except (wave.Error, EOFError) as exc:
-        raise AudioFormatError(
-            f"{wav_path} is not a PCM WAV file ({exc}); convert it first, "
-            "e.g. sox in.mp3 -r 16000 -c 1 -b 16 out.wav"
-        ) from exc
-    if rate <= 0:
-        raise AudioFormatError(f"{wav_path} declares a sample rate of {rate} Hz")
+    channels, width, rate, frames = _read_pcm_riff(wav_path)
     usable = len(frames) - len(frames) % (width * channels)
     samples = _to_int16(frames[:usable], width).reshape(-1, channels)
-    mono = samples.mean(axis=1).astype("<i2") if channels > 1 else samples[:, 0]
+    mono = samples.mean(axis=1) if channels > 1 else samples[:, 0]
     data = mono.astype("<i2").tobytes()
     if rate not in NATIVE_RATES:
         data, rate = resample_pcm16(data, rate, TARGET_RATE), TARGET_RATE
