@@ -1,0 +1,161 @@
+"""The FastAPI application: JSON API, live event stream, and (when present) the web pages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hotline import admin_views
+from hotline.auth import views as auth_views
+from hotline.config import Settings
+from hotline.deps import Principal, principal
+from hotline.directory import views as directory_views
+from hotline.errors import HotlineError
+from hotline.public import views as public_views
+from hotline.services import Services
+from hotline.stats import views as stats_views
+from hotline.tickets import views as ticket_views
+from hotline.tickets.sla import scan_deadlines
+
+log = logging.getLogger(__name__)
+HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方法", 401: "请先登录", 403: "无权访问"}
+
+
+def run_deadline_scan(svc: Services) -> int:
+    """One pass of the deadline scan; returns how many flags changed."""
+    with svc.unit() as (session, outbox):
+        results = scan_deadlines(session, svc.context(session))
+        for result in results:
+            outbox.add(result.event, ticket_id=result.ticket_id)
+    return len(results)
+
+
+def _scan_forever(svc: Services, stop: threading.Event) -> None:
+    while not stop.wait(svc.settings.scan_interval_seconds):
+        try:
+            run_deadline_scan(svc)
+        except Exception:  # the scan must survive a bad pass; the next one retries
+            log.exception("deadline scan failed")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HotlineError)
+    async def domain_error(_: Request, exc: HotlineError) -> JSONResponse:
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(
+                {"code": "malformed_json", "message": "请求体不是合法的 JSON"}, status_code=400
+            )
+        fields = [".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in errors]
+        return JSONResponse(
+            {
+                "code": "invalid_input",
+                "message": "请求参数不正确：" + "、".join(f for f in fields if f),
+                "errors": [
+                    {"field": f, "problem": e.get("msg")}
+                    for f, e in zip(fields, errors, strict=True)
+                ],
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {
+                "code": HTTP_CODES.get(exc.status_code, "http_error"),
+                "message": HTTP_MESSAGES.get(exc.status_code, str(exc.detail)),
+            },
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return JSONResponse({"code": "internal", "message": "服务器内部错误"}, status_code=500)
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    svc = services or Services(settings)
+    background: list[Any] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        scanner = threading.Thread(target=_scan_forever, args=(svc, stop), daemon=True)
+        scanner.start()
+        for starter in app.state.startups:
+            background.append(await starter(app))
+        yield
+        stop.set()
+        for stopper in reversed(background):
+            if stopper is not None:
+                await stopper()
+        svc.close()
+
+    app = FastAPI(
+        title="12345 政务服务便民热线平台",
+        version="0.1.0",
+        description="受理、派单、签收、办理、反馈、回访、办结 — 12345 热线工单系统 API",
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    app.state.principals = {}
+    app.state.token_secret = None
+    # Parts that run beside the API (AMI bridge, AudioSocket server) register async starters
+    # here; each returns an async stopper.
+    app.state.startups = []
+    _install_error_handlers(app)
+    for module in (
+        auth_views,
+        ticket_views,
+        stats_views,
+        directory_views,
+        public_views,
+        admin_views,
+    ):
+        app.include_router(module.router)
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/events/stream", tags=["events"])
+    async def stream(request: Request, who: Principal = Depends(principal)) -> StreamingResponse:
+        """Server-sent events: every ticket and call event, live, for the pages."""
+
+        async def events() -> AsyncIterator[str]:
+            yield ": connected\n\n"
+            async for event in svc.bus.listen():
+                if await request.is_disconnected():
+                    break
+                if not _visible_to(who, event.payload):
+                    continue
+                body = json.dumps({"type": event.type, **event.payload}, ensure_ascii=False)
+                yield f"event: {event.type}\ndata: {body}\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+def _visible_to(who: Principal, payload: dict[str, Any]) -> bool:
+    """Department staff only hear about their own department's tickets."""
+    if who.actor.role.value != "department":
+        return True
+    return payload.get("department") in (None, who.actor.department)

@@ -1,0 +1,148 @@
+"""The ``hotline`` command: serve, migrate, manage users, seed the demo."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+from sqlalchemy import select
+
+from hotline.auth.models import User
+from hotline.auth.service import add_user
+from hotline.calendar import seed_calendar
+from hotline.config import Settings
+from hotline.db import make_engine, make_session_factory, transaction
+from hotline.directory.service import department as find_department
+from hotline.directory.service import load_reference_data
+from hotline.errors import HotlineError
+from hotline.migrate import upgrade
+from hotline.services import local_now
+
+app = typer.Typer(help="12345 政务服务便民热线平台", no_args_is_help=True)
+db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+users_app = typer.Typer(help="用户管理", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+DEMO_USERS = (
+    # username, role, department, password, display name, softphone extension
+    ("operator1", "operator", None, "operator1", "接线员 王芳", "8001"),
+    ("operator2", "operator", None, "operator2", "接线员 李强", "8002"),
+    ("dispatcher1", "dispatcher", None, "dispatcher1", "派单员 赵敏", None),
+    ("zj1", "department", "ZJ", "zj123456", "市住建局 刘工", None),
+    ("cg1", "department", "CG", "cg123456", "市城管局 陈科长", None),
+    ("cgwh1", "department", "CG-WH", "cgwh123456", "卫辉市城管局 周工", None),
+    ("hb1", "department", "HB", "hb123456", "市生态环境局 孙工", None),
+    ("ga1", "department", "GA", "ga123456", "市公安局 吴警官", None),
+    ("yb1", "department", "YB", "yb123456", "市医保局 郑工", None),
+    ("rl1", "department", "RL", "rl123456", "供热企业 冯工", None),
+    ("supervisor1", "supervisor", None, "supervisor1", "督办员 何静", None),
+    ("admin", "admin", None, "admin123", "系统管理员", None),
+)
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _fail(error: HotlineError) -> None:
+    typer.secho(f"错误：{error.message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration, then load the reference data and the statutory calendar."""
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        counts = load_reference_data(session)
+        days = seed_calendar(session)
+    engine.dispose()
+    typer.echo(f"数据库已升级：{settings.database_url}")
+    typer.echo(
+        "参考数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"；日历 {days} 天"
+    )
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: str = typer.Option(..., help="operator | dispatcher | department | supervisor | admin"),
+    password: str = typer.Option(..., help="至少 6 位"),
+    department: str | None = typer.Option(None, help="部门代码（部门工作人员必填）"),
+    extension: str | None = typer.Option(None, help="接线员的软电话分机号"),
+) -> None:
+    """Add a user who can sign in."""
+    engine = make_engine(_settings().database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            if department:
+                find_department(session, department)
+            add_user(
+                session,
+                name,
+                role,
+                password,
+                department=department,
+                extension=extension,
+                now=local_now(),
+            )
+    except HotlineError as error:
+        _fail(error)
+    finally:
+        engine.dispose()
+    typer.echo(f"已添加用户 {name}（{role}）")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Demo departments (from the reference data) and one user per role; prints the logins."""
+    engine = make_engine(_settings().database_url)
+    with transaction(make_session_factory(engine)) as session:
+        load_reference_data(session)
+        existing = set(session.scalars(select(User.username)))
+        for username, role, department, password, display, extension in DEMO_USERS:
+            if username not in existing:
+                add_user(
+                    session,
+                    username,
+                    role,
+                    password,
+                    department=department,
+                    display_name=display,
+                    extension=extension,
+                    now=local_now(),
+                )
+    engine.dispose()
+    typer.echo("演示账号（用户名 / 密码 / 角色）：")
+    for username, role, department, password, display, _ in DEMO_USERS:
+        where = f" {department}" if department else ""
+        typer.echo(f"  {username:<12} {password:<12} {role}{where}  {display}")
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="监听地址"),
+    port: int = typer.Option(8000, help="端口"),
+    workers: int = typer.Option(1, help="API 进程数（PostgreSQL + Redis 时可多于 1）"),
+) -> None:
+    """Serve the API and the pages."""
+    if workers > 1:
+        uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, workers=workers)
+        return
+    from hotline.app import create_app
+
+    uvicorn.run(create_app(_settings()), host=host, port=port)
+
+
+@app.command("scan")
+def scan() -> None:
+    """Run the deadline scan once (yellow/red flags, 催办 reminders)."""
+    from hotline.app import run_deadline_scan
+    from hotline.services import Services
+
+    services = Services(_settings())
+    changed = run_deadline_scan(services)
+    services.close()
+    typer.echo(f"时限扫描完成：{changed} 个事件")

@@ -1,0 +1,42 @@
+"""Every table of the application, imported in one place for Alembic and the tests."""
+
+from hotline.audit.models import AuditRecord
+from hotline.auth.models import Setting, User
+from hotline.calendar.models import CalendarDay, CalendarYear
+from hotline.db import Base
+from hotline.directory.models import Department, Division, RoutingRule, TransferTarget
+from hotline.tickets.models import (
+    Dispatch,
+    Extension,
+    Rating,
+    Rectification,
+    Supervision,
+    Ticket,
+    TicketAction,
+    TicketCounter,
+    TicketReturn,
+)
+
+metadata = Base.metadata
+
+__all__ = [
+    "AuditRecord",
+    "CalendarDay",
+    "CalendarYear",
+    "Department",
+    "Dispatch",
+    "Division",
+    "Extension",
+    "Rating",
+    "Rectification",
+    "RoutingRule",
+    "Setting",
+    "Supervision",
+    "Ticket",
+    "TicketAction",
+    "TicketCounter",
+    "TicketReturn",
+    "TransferTarget",
+    "User",
+    "metadata",
+]

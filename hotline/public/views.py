@@ -1,0 +1,120 @@
+"""The public's API: file a request on the web, look it up by number + phone, rate it (Art. 32)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.deps import services
+from hotline.errors import NotFound
+from hotline.services import Services, jsonable
+from hotline.stats import service as stats
+from hotline.stats.views import period
+from hotline.tickets import service
+from hotline.tickets.models import Ticket, TicketAction
+from hotline.workflow import Actor, Role, Status
+from hotline.workflow.states import STATUS_LABELS
+
+router = APIRouter(prefix="/api/public", tags=["public"])
+WEB_CITIZEN = Actor(username="citizen:web", role=Role.CITIZEN)
+
+
+class PublicTicketIn(BaseModel):
+    content: str
+    citizen_phone: str
+    type: str = "求助"
+    citizen_name: str = Field("", max_length=64)
+    real_name: bool = False
+    division: str | None = None
+    address: str = Field("", max_length=300)
+    on_behalf_of: str = Field("", max_length=64)
+
+
+def _find(session: Session, number: str, phone: str) -> Ticket:
+    """A ticket by number and the phone it was filed with; a wrong pair is not found."""
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip()))
+    if ticket is None or ticket.citizen_phone != service.normalize_phone(phone):
+        raise NotFound("未找到该工单，请核对工单号和手机号")
+    return ticket
+
+
+def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
+    shown = ticket
+    if ticket.merged_into_id:
+        # Merged tickets share one handling: the citizen follows the lead ticket.
+        shown = session.get(Ticket, ticket.merged_into_id) or ticket
+    replies = session.scalars(
+        select(TicketAction)
+        .where(TicketAction.ticket_id == shown.id, TicketAction.action == "reply")
+        .order_by(TicketAction.id.desc())
+    ).first()
+    return jsonable(
+        {
+            "number": ticket.number,
+            "status": shown.status,
+            "status_label": STATUS_LABELS[Status(shown.status)],
+            "merged_into": ticket.merged_into_id and shown.number,
+            "type": ticket.type,
+            "content": ticket.content,
+            "created_at": ticket.created_at,
+            "department": shown.department_code,
+            "reply_due": shown.reply_due,
+            "reply": replies.data.get("content") if replies else None,
+            "rating": ticket.rating,
+            "can_rate": shown.status in {Status.REPLIED.value, Status.CLOSED.value}
+            and ticket.rating is None,
+        }
+    )
+
+
+@router.post("/tickets", status_code=201)
+def file_request(body: PublicTicketIn, svc: Services = Depends(services)) -> dict[str, Any]:
+    data = service.NewTicket(**body.model_dump(), channel="web")
+    with svc.unit() as (session, outbox):
+        ticket, events = service.create_ticket(session, WEB_CITIZEN, data, svc.clock())
+        for event in events:
+            outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
+        return _public_view(session, ticket)
+
+
+@router.get("/tickets/{number}")
+def look_up(number: str, phone: str, svc: Services = Depends(services)) -> dict[str, Any]:
+    with svc.sessions() as session:
+        return _public_view(session, _find(session, number, phone))
+
+
+class PublicRatingIn(BaseModel):
+    phone: str
+    rating: str
+    solved: bool
+    note: str = Field("", max_length=500)
+
+
+@router.post("/tickets/{number}/rating")
+def rate(number: str, body: PublicRatingIn, svc: Services = Depends(services)) -> dict[str, Any]:
+    with svc.unit() as (session, outbox):
+        ticket = _find(session, number, body.phone)
+        action = "revisit" if ticket.status == Status.REPLIED.value else "rate"
+        params = {"rating": body.rating, "solved": body.solved, "channel": "web", "note": body.note}
+        ticket, events = service.act(
+            session, WEB_CITIZEN, ticket.id, action, params, svc.context(session)
+        )
+        for event in events:
+            outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
+        return _public_view(session, ticket)
+
+
+@router.get("/ratings")
+def ratings(
+    start: date | None = None, end: date | None = None, svc: Services = Depends(services)
+) -> dict[str, Any]:
+    start, end = period(start, end, svc.clock().date())
+    with svc.sessions() as session:
+        return jsonable(
+            {"start": start, "end": end, "departments": stats.public_ratings(session, start, end)}
+        )

@@ -1,0 +1,274 @@
+"""The ticket JSON API: create, read, list, and every workflow action."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.deps import Principal, principal, require, services
+from hotline.directory import service as directory
+from hotline.errors import InvalidInput
+from hotline.services import Services, jsonable
+from hotline.tickets import service
+from hotline.tickets.models import Rating, Rectification, Supervision, Ticket, TicketReturn
+from hotline.tickets.sla import flag
+from hotline.workflow import Actor, Role, Status, available_actions
+from hotline.workflow.states import STATUS_LABELS
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+
+
+class TicketIn(BaseModel):
+    content: str
+    citizen_phone: str
+    type: str
+    citizen_name: str = Field("", max_length=64)
+    real_name: bool = False
+    division: str | None = None
+    urgency: str = "一般"
+    channel: str = "phone"
+    address: str = Field("", max_length=300)
+    on_behalf_of: str = Field("", max_length=64)
+    matter_category: str = Field("", max_length=64)
+    priority: bool = False
+    priority_reason: str = Field("", max_length=64)
+    call_id: int | None = None
+    # The operator's final choice of department, stored beside the routing suggestion.
+    department: str | None = None
+
+
+def ticket_summary(
+    ticket: Ticket, actor: Actor, *, show_phone: bool, now: datetime
+) -> dict[str, Any]:
+    return jsonable(
+        {
+            "id": ticket.id,
+            "number": ticket.number,
+            "status": ticket.status,
+            "status_label": STATUS_LABELS[Status(ticket.status)],
+            "type": ticket.type,
+            "urgency": ticket.urgency,
+            "priority": ticket.priority,
+            "channel": ticket.channel,
+            "content": ticket.content,
+            "citizen_name": ticket.citizen_name if show_phone else _mask_name(ticket.citizen_name),
+            "citizen_phone": ticket.citizen_phone
+            if show_phone
+            else service.mask_phone(ticket.citizen_phone),
+            "real_name": ticket.real_name,
+            "address": ticket.address,
+            "division": ticket.division_code,
+            "department": ticket.department_code,
+            "co_handlers": ticket.co_handlers or [],
+            "sign_due": ticket.sign_due,
+            "reply_due": ticket.reply_due,
+            "deadline_provisional": ticket.deadline_provisional,
+            "sla_flag": flag(ticket, now, 0.75),
+            "supervised": ticket.supervised,
+            "supervision_due": ticket.supervision_due,
+            "extension_pending_days": ticket.extension_pending_days,
+            "rating": ticket.rating,
+            "solved": ticket.solved,
+            "rectification_open": ticket.rectification_open,
+            "rectification_due": ticket.rectification_due,
+            "merged_into": ticket.merged_into_id,
+            "closed_how": ticket.closed_how,
+            "suggestion": ticket.suggestion,
+            "suggested_department": ticket.suggested_department,
+            "chosen_department": ticket.chosen_department,
+            "created_at": ticket.created_at,
+            "updated_at": ticket.updated_at,
+            "closed_at": ticket.closed_at,
+            "version": ticket.version,
+            "actions": available_actions(service.state_of(ticket), actor),
+        }
+    )
+
+
+def _mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def ticket_detail(session: Session, ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
+    shown = service.read_personal_data(session, actor, ticket, now)
+    detail = ticket_summary(ticket, actor, show_phone=shown, now=now)
+    detail["on_behalf_of"] = ticket.on_behalf_of
+    detail["matter_category"] = ticket.matter_category
+    detail["history"] = [
+        jsonable(
+            {
+                "action": row.action,
+                "actor": row.actor,
+                "role": row.role,
+                "department": row.actor_department,
+                "at": row.at,
+                "from": row.from_status,
+                "to": row.to_status,
+                "data": row.data,
+            }
+        )
+        for row in service.history(session, ticket.id)
+    ]
+    detail["returns"] = [
+        jsonable(
+            {
+                "department": r.department_code,
+                "category": r.category,
+                "reason": r.reason,
+                "returned_at": r.returned_at,
+                "ruling": r.ruling,
+                "improper": r.improper,
+            }
+        )
+        for r in session.scalars(select(TicketReturn).where(TicketReturn.ticket_id == ticket.id))
+    ]
+    detail["ratings"] = [
+        jsonable(
+            {"level": r.level, "solved": r.solved, "channel": r.channel, "rated_at": r.rated_at}
+        )
+        for r in session.scalars(select(Rating).where(Rating.ticket_id == ticket.id))
+    ]
+    detail["supervisions"] = [
+        jsonable(
+            {
+                "kind": s.kind,
+                "issuer": s.issuer,
+                "reason": s.reason,
+                "due": s.due,
+                "issued_at": s.issued_at,
+            }
+        )
+        for s in session.scalars(select(Supervision).where(Supervision.ticket_id == ticket.id))
+    ]
+    detail["rectifications"] = [
+        jsonable(
+            {
+                "due": r.due,
+                "done_at": r.done_at,
+                "verification": r.verification,
+                "rectification": r.rectification,
+                "feedback": r.feedback,
+            }
+        )
+        for r in session.scalars(select(Rectification).where(Rectification.ticket_id == ticket.id))
+    ]
+    return detail
+
+
+def _suggestion(svc: Services, text: str) -> dict[str, Any] | None:
+    router_model = getattr(svc, "router", None)
+    return router_model.suggest(text) if router_model is not None else None
+
+
+@router.post("", status_code=201)
+def create_ticket(
+    body: TicketIn,
+    who: Principal = Depends(require(Role.OPERATOR, Role.DISPATCHER)),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    data = service.NewTicket(**body.model_dump(exclude={"call_id", "department"}))
+    suggestion = _suggestion(svc, body.content) if body.content.strip() else None
+    with svc.unit() as (session, outbox):
+        now = svc.clock()
+        ticket, events = service.create_ticket(session, who.actor, data, now, suggestion=suggestion)
+        if body.department:
+            directory.department(session, body.department)
+            ticket.chosen_department = body.department
+            if who.actor.role in {Role.DISPATCHER, Role.ADMIN}:
+                _, dispatched = service.act(
+                    session,
+                    who.actor,
+                    ticket.id,
+                    "dispatch",
+                    {"department": body.department},
+                    svc.context(session),
+                )
+                events += dispatched
+        for hook in svc.ticket_created_hooks:
+            hook(session, ticket, body.model_dump())
+        for event in events:
+            outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
+        result = ticket_detail(session, ticket, who.actor, now)
+    return result
+
+
+@router.get("")
+def list_tickets(
+    status: list[str] | None = Query(None),
+    department: str | None = None,
+    division: str | None = None,
+    overdue: bool | None = None,
+    supervised: bool | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    q: str | None = Query(None, max_length=200),
+    phone: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+    who: Principal = Depends(principal),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    if status:
+        status = [s for part in status for s in part.split(",") if s]
+        unknown = set(status) - {s.value for s in Status}
+        if unknown:
+            raise InvalidInput("未知状态：" + "、".join(sorted(unknown)), field="status")
+    filters = service.TicketFilter(
+        status=status,
+        department=department,
+        division=division,
+        overdue=overdue,
+        supervised=supervised,
+        start=datetime.combine(start, time.min) if start else None,
+        end=datetime.combine(end + timedelta(days=1), time.min) if end else None,
+        text=q,
+        phone=service.normalize_phone(phone) if phone else None,
+        page=page,
+        page_size=page_size,
+    )
+    with svc.sessions() as session:
+        now = svc.clock()
+        rows, total = service.list_tickets(session, who.actor, filters, now)
+        items = [
+            ticket_summary(t, who.actor, show_phone=service.sees_phone(who.actor, t), now=now)
+            for t in rows
+        ]
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+@router.get("/{ticket_id}")
+def get_ticket(
+    ticket_id: int, who: Principal = Depends(principal), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    with svc.unit() as (session, _):
+        ticket = service.load(session, who.actor, ticket_id)
+        return ticket_detail(session, ticket, who.actor, svc.clock())
+
+
+@router.post("/{ticket_id}/actions/{action}")
+def act(
+    ticket_id: int,
+    action: str,
+    body: dict[str, Any] | None = Body(None),
+    who: Principal = Depends(principal),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    params = dict(body or {})
+    version = params.pop("version", None)
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise InvalidInput("version 必须是整数", field="version")
+    with svc.unit() as (session, outbox):
+        ctx = svc.context(session)
+        ticket, events = service.act(
+            session, who.actor, ticket_id, action, params, ctx, expected_version=version
+        )
+        for hook in svc.ticket_action_hooks:
+            hook(session, ticket, action, params, who.actor)
+        for event in events:
+            outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
+        return ticket_detail(session, ticket, who.actor, ctx.now)

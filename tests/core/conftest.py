@@ -1,0 +1,180 @@
+"""The app over a real database: SQLite and PostgreSQL, migrated by Alembic, one fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, update
+
+from hotline.app import create_app
+from hotline.auth.service import add_user
+from hotline.calendar import seed_calendar
+from hotline.config import Settings
+from hotline.db import make_engine, make_session_factory, transaction
+from hotline.directory.service import load_reference_data
+from hotline.events import Event, InProcessBus
+from hotline.migrate import upgrade
+from hotline.models import (
+    AuditRecord,
+    Dispatch,
+    Extension,
+    Rating,
+    Rectification,
+    Supervision,
+    Ticket,
+    TicketAction,
+    TicketCounter,
+    TicketReturn,
+)
+from hotline.services import Services
+
+USERS = (
+    ("op", "operator", None),
+    ("disp", "dispatcher", None),
+    ("sup", "supervisor", None),
+    ("adm", "admin", None),
+    ("zj", "department", "ZJ"),
+    ("cg", "department", "CG"),
+    ("cgwh", "department", "CG-WH"),
+    ("hb", "department", "HB"),
+    ("ga", "department", "GA"),
+)
+PASSWORD = "secret123"
+# Per-test data, deleted children first; reference data, users and the calendar stay.
+TICKET_TABLES = (
+    AuditRecord,
+    TicketAction,
+    Dispatch,
+    TicketReturn,
+    Extension,
+    Supervision,
+    Rating,
+    Rectification,
+    Ticket,
+    TicketCounter,
+)
+
+
+def _prepare(url: str) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        load_reference_data(session)
+        seed_calendar(session)
+        for name, role, department in USERS:
+            add_user(session, name, role, PASSWORD, department=department, now=datetime(2026, 1, 1))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'hotline.db'}"
+    _prepare(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server_url: str) -> str:
+    _prepare(postgres_server_url)
+    return postgres_server_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    yield url
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        session.execute(update(Ticket).values(merged_into_id=None))
+        for table in TICKET_TABLES:
+            session.execute(delete(table))
+    engine.dispose()
+
+
+class Clock:
+    """A settable clock, so deadlines can be tested at chosen moments."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 23, 9, 0))  # a Monday
+
+
+@pytest.fixture
+def events() -> list[Event]:
+    return []
+
+
+@pytest.fixture
+def services(database_url: str, clock: Clock, events: list[Event]) -> Iterator[Services]:
+    bus = InProcessBus()
+    bus.subscribe(events.append)
+    svc = Services(Settings(database_url=database_url, scan_interval_seconds=3600), bus=bus)
+    svc.clock = clock
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services=services)) as test_client:
+        yield test_client
+
+
+class Api:
+    """The HTTP contract as the users' programs see it: log in, then call with a token."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self._tokens: dict[str, str] = {}
+
+    def token(self, user: str) -> str:
+        if user not in self._tokens:
+            reply = self.client.post(
+                "/api/auth/token", data={"username": user, "password": PASSWORD}
+            )
+            assert reply.status_code == 200, reply.text
+            self._tokens[user] = reply.json()["access_token"]
+        return self._tokens[user]
+
+    def headers(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user)}"}
+
+    def post(self, user: str, path: str, body: object = None):  # type: ignore[no-untyped-def]
+        return self.client.post(path, json=body, headers=self.headers(user))
+
+    def get(self, user: str, path: str, **params: object):  # type: ignore[no-untyped-def]
+        return self.client.get(path, params=params, headers=self.headers(user))
+
+    def create(self, user: str = "op", **fields: object) -> dict:  # type: ignore[type-arg]
+        body = {
+            "content": "小区门口夜间施工噪声扰民",
+            "citizen_phone": "13812345678",
+            "type": "投诉",
+        }
+        body.update(fields)
+        reply = self.post(user, "/api/tickets", body)
+        assert reply.status_code == 201, reply.text
+        return reply.json()
+
+    def act(
+        self, user: str, ticket_id: int, action: str, body: object = None, status: int = 200
+    ) -> dict:  # type: ignore[type-arg]
+        reply = self.post(user, f"/api/tickets/{ticket_id}/actions/{action}", body or {})
+        assert reply.status_code == status, reply.text
+        return reply.json()
+
+
+@pytest.fixture
+def api(client: TestClient) -> Api:
+    return Api(client)
