@@ -91,9 +91,16 @@ def is_procedural_question(text: str) -> bool:
 
 
 def emergency_guarded(text: str) -> bool:
-    """True when the whole text reads as past, hypothetical or procedural with no present cue."""
+    """True when the text negates a trigger or reads as past, hypothetical or procedural, and
+    has no present cue; the model's emergency guess is then not trusted."""
     if _PRESENT.search(text):
         return False
+    if any(
+        _NEGATED.search(text[: match.start()])
+        for _code, pattern in _COMPILED_EMERGENCY
+        for match in pattern.finditer(text)
+    ):
+        return True
     return bool(_PAST.search(text) or _HYPOTHETICAL.search(text) or _PROCEDURAL.search(text))
 
 

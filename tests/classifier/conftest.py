@@ -1,0 +1,60 @@
+"""Fixtures for the classifier tests: a small model trained once per session, the shipped one."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+
+from classifier.model import RoutingModel, default_model_dir
+from classifier.training import read_labelled_csv, train_and_save
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "classifier" / "data"
+TRAIN_CSV = DATA_DIR / "corpus_train.csv"
+TEST_CSV = DATA_DIR / "corpus_test.csv"
+
+
+def sample_corpus(path: Path, out: Path, per_department: int, seed: int = 7) -> Path:
+    """A smaller CSV with ``per_department`` rows per department (all emergencies kept)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        rows = list(reader)
+    random.Random(seed).shuffle(rows)
+    kept, counts = [], {}
+    for row in rows:
+        department = row["department"]
+        if row["emergency"] or counts.get(department, 0) < per_department:
+            counts[department] = counts.get(department, 0) + 1
+            kept.append(row)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(kept)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_train_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample_corpus(TRAIN_CSV, tmp_path_factory.mktemp("data") / "small.csv", 40)
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(tmp_path_factory: pytest.TempPathFactory, small_train_csv: Path) -> Path:
+    out = tmp_path_factory.mktemp("small_model")
+    train_and_save(read_labelled_csv(small_train_csv), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_model(small_model_dir: Path) -> RoutingModel:
+    return RoutingModel.load(small_model_dir)
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> RoutingModel:
+    directory = default_model_dir()
+    assert (directory / "model.json").is_file(), f"the shipped model is missing from {directory}"
+    return RoutingModel.load(directory)
