@@ -18,18 +18,7 @@ from hotline.db import make_engine, make_session_factory, transaction
 from hotline.directory.service import load_reference_data
 from hotline.events import Event, InProcessBus
 from hotline.migrate import upgrade
-from hotline.models import (
-    AuditRecord,
-    Dispatch,
-    Extension,
-    Rating,
-    Rectification,
-    Supervision,
-    Ticket,
-    TicketAction,
-    TicketCounter,
-    TicketReturn,
-)
+from hotline.models import Ticket, metadata
 from hotline.services import Services
 
 USERS = (
@@ -44,18 +33,20 @@ USERS = (
     ("ga", "department", "GA"),
 )
 PASSWORD = "secret123"
-# Per-test data, deleted children first; reference data, users and the calendar stay.
-TICKET_TABLES = (
-    AuditRecord,
-    TicketAction,
-    Dispatch,
-    TicketReturn,
-    Extension,
-    Supervision,
-    Rating,
-    Rectification,
-    Ticket,
-    TicketCounter,
+# Reference data, users and the calendar stay for the whole session; everything else is
+# per-test data, deleted children first.
+KEPT_TABLES = frozenset(
+    {
+        "departments",
+        "divisions",
+        "transfer_targets",
+        "routing_rules",
+        "users",
+        "settings",
+        "calendar_days",
+        "calendar_years",
+        "alembic_version",
+    }
 )
 
 
@@ -90,8 +81,9 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     engine = make_engine(url)
     with transaction(make_session_factory(engine)) as session:
         session.execute(update(Ticket).values(merged_into_id=None))
-        for table in TICKET_TABLES:
-            session.execute(delete(table))
+        for table in reversed(metadata.sorted_tables):
+            if table.name not in KEPT_TABLES:
+                session.execute(delete(table))
     engine.dispose()
 
 
