@@ -1,0 +1,103 @@
+"""The CLI contract, through a real subprocess (`python -m classifier`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import TEST_CSV
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "classifier", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_train_writes_a_model_with_its_card(tmp_path: Path, small_train_csv: Path) -> None:
+    out = tmp_path / "model"
+    result = run_cli("train", small_train_csv, "--out", out, "--eval-data", TEST_CSV)
+    assert result.returncode == 0, result.stderr
+    for name in ("model.json", "department.joblib", "model_card.json", "model_card.md",
+                 "confusion_matrix.txt", "confusion_matrix.png"):  # fmt: skip
+        assert (out / name).is_file(), name
+    card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
+    assert 0 < card["evaluation"]["accuracy"] <= 1
+
+
+def test_eval_json(small_model_dir: Path) -> None:
+    result = run_cli("eval", TEST_CSV, "--model", small_model_dir, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["n"] == sum(1 for _ in TEST_CSV.open(encoding="utf-8")) - 1
+    for key in ("accuracy", "macro_f1", "top3_accuracy"):
+        assert 0.0 < report[key] <= 1.0
+    assert report["top3_accuracy"] >= report["accuracy"]
+
+
+def test_predict_one_text(small_model_dir: Path) -> None:
+    result = run_cli("predict", "我想问一下异地就医备案怎么办理", "--model", small_model_dir)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    for key in ("department", "top3", "type", "urgency", "emergency", "utility", "division",
+                "uncertain"):  # fmt: skip
+        assert key in data
+    assert data["top3"][0][0] == "YB"
+    assert all(isinstance(code, str) and 0 <= p <= 1 for code, p in data["top3"])
+
+
+def test_predict_jsonl(tmp_path: Path, small_model_dir: Path) -> None:
+    texts = ["楼道里全是烟", "", "我们小区停水了"]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps({"text": t}) for t in texts) + "\n", encoding="utf-8")
+    result = run_cli("predict", "--jsonl", source, "--model", small_model_dir)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 3
+    assert lines[0]["emergency"] == "119"
+    assert lines[1]["uncertain"] is True
+    assert lines[2]["utility"] == "WATER"
+
+
+def test_label_column_trains_on_another_column(tmp_path: Path, small_train_csv: Path) -> None:
+    out = tmp_path / "by_type"
+    assert run_cli("train", small_train_csv, "--out", out, "--label-column", "type").returncode == 0
+    result = run_cli("eval", TEST_CSV, "--model", out, "--label-column", "type", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["accuracy"] > 0.5
+    predicted = json.loads(run_cli("predict", "低保怎么申请", "--model", out).stdout)
+    assert predicted["top3"][0][0] in {"咨询", "求助", "投诉", "举报", "建议", "表扬"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("words,department\nabc,GA\n", "no column 'text'"),
+        ("text,department\n,\n", "no row with both text"),
+        ("text,department\n低保,XYZ\n户口,GA\n", "single example"),
+    ],
+)
+def test_bad_training_data_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    data = tmp_path / "bad.csv"
+    data.write_text(content, encoding="utf-8")
+    result = run_cli("train", data, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "out" / "model.json").exists()
+
+
+def test_bad_predict_input_is_a_clear_error(tmp_path: Path, small_model_dir: Path) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "ok"}\nnot json\n', encoding="utf-8")
+    result = run_cli("predict", "--jsonl", broken, "--model", small_model_dir)
+    assert result.returncode == 2 and "broken.jsonl:2" in result.stderr
+    assert run_cli("predict", "--model", small_model_dir).returncode == 2
+    missing = run_cli("predict", "x", "--model", tmp_path / "none")
+    assert missing.returncode == 2 and "no routing model" in missing.stderr
