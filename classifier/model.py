@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from classifier import rules
-from classifier.features import feature_names, linear_weights
+from classifier.features import fast_predict_proba, feature_names, linear_weights
 from classifier.places import extract_places
 from classifier.text import normalize, warm_up
 
@@ -156,12 +156,13 @@ class RoutingModel:
     def _labels(self, name: str, texts: list[str]) -> list[str]:
         if name not in self.pipelines:
             return [UNKNOWN] * len(texts)
-        return [str(label) for label in self.pipelines[name].predict(texts)]
+        pipeline = self.pipelines[name]
+        _features, probabilities = fast_predict_proba(pipeline, texts)
+        return [str(pipeline.classes_[k]) for k in np.argmax(probabilities, axis=1)]
 
     def _predict_readable(self, texts: list[str]) -> list[Suggestion]:
         department = self.pipelines["department"]
-        features = department[:-1].transform(texts)
-        probabilities = department[-1].predict_proba(features)
+        features, probabilities = fast_predict_proba(department, texts)
         classes = department.classes_
         types = self._labels("type", texts)
         urgencies = self._labels("urgency", texts)
@@ -210,7 +211,7 @@ class RoutingModel:
         if "emergency" not in self.pipelines:
             return [None] * len(texts)
         pipeline = self.pipelines["emergency"]
-        probabilities = pipeline.predict_proba(texts)
+        _features, probabilities = fast_predict_proba(pipeline, texts)
         found: list[str | None] = []
         for row, text in enumerate(texts):
             best = int(np.argmax(probabilities[row]))

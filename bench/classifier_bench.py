@@ -1,0 +1,158 @@
+"""Routing classifier benchmark: latency, size, memory, training and load time, public data.
+
+Usage: .venv/bin/python bench/classifier_bench.py [--model DIR] [--shared /work/shared]
+
+Goals: p99 of one prediction on a 300-character text < 5 ms; model < 50 MB on disk; a loaded
+model < 300 MB resident; training on 10,000 texts < 60 s; load < 2 s. When
+<shared>/datasets/taidi2020c/{train,test}.csv exist: macro-F1 >= 0.93 on test.csv after training
+on train.csv only, and throughput >= 2x a plain jieba word TF-IDF + LinearSVC baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from classifier.model import RoutingModel, default_model_dir  # noqa: E402
+from classifier.training import train_routing_model  # noqa: E402
+
+CORPUS = REPO / "classifier" / "data" / "corpus_train.csv"
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def text_of_length(rows: list[dict[str, str]], length: int, rng: random.Random) -> str:
+    text = ""
+    while len(text) < length:
+        text += rng.choice(rows)["text"] + "。"
+    return text[:length]
+
+
+def measure_load(model_dir: Path) -> dict[str, float]:
+    """Load in a fresh interpreter so imports and jieba's start-up count."""
+    code = (
+        "import time,sys; t=time.perf_counter(); sys.path.insert(0, %r);"
+        "from classifier import RoutingModel; m=RoutingModel.load(__import__('pathlib').Path(%r));"
+        "m.predict('测试'); print(time.perf_counter()-t);"
+        "print([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1])"
+    ) % (str(REPO), str(model_dir))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds, rss_kb = out.stdout.split()
+    return {"load_seconds": round(float(seconds), 3), "loaded_rss_mb": round(int(rss_kb) / 1024, 1)}
+
+
+def measure_latency(model: RoutingModel, rows: list[dict[str, str]]) -> dict[str, float]:
+    rng = random.Random(1)
+    texts = [text_of_length(rows, 300, rng) for _ in range(1000)]
+    for text in texts[:50]:
+        model.predict(text)
+    timings = []
+    for text in texts:
+        started = time.perf_counter()
+        model.predict(text)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "predict_300_chars_p50_ms": round(timings[len(timings) // 2], 2),
+        "predict_300_chars_p99_ms": round(timings[int(len(timings) * 0.99)], 2),
+    }
+
+
+def augmented(rows: list[dict[str, str]], n: int, rng: random.Random) -> list[dict[str, str]]:
+    """n rows: the corpus, then copies with two rows' clauses spliced (same labels)."""
+    out = list(rows)
+    while len(out) < n:
+        row, other = rng.choice(rows), rng.choice(rows)
+        clause = rng.choice(other["text"].split("，")) if "，" in other["text"] else ""
+        if row["emergency"] or other["emergency"]:
+            clause = ""
+        out.append({**row, "text": f"{row['text']}，{clause}" if clause else row["text"] + "。"})
+    return out[:n]
+
+
+def measure_training(rows: list[dict[str, str]]) -> dict[str, float]:
+    data = augmented(rows, 10_000, random.Random(2))
+    started = time.perf_counter()
+    train_routing_model(data)
+    return {"train_10000_seconds": round(time.perf_counter() - started, 1)}
+
+
+def public_benchmark(shared: Path) -> dict[str, object]:
+    folder = shared / "datasets" / "taidi2020c"
+    if not (folder / "train.csv").is_file() or not (folder / "test.csv").is_file():
+        return {"public_benchmark": f"skipped: {folder}/train.csv and test.csv are absent"}
+    import jieba
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import f1_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    from classifier.evaluation import evaluate
+
+    train, test = read_rows(folder / "train.csv"), read_rows(folder / "test.csv")
+    label = next(c for c in train[0] if c != "text")
+    model = train_routing_model(train, label, with_mandates=False)
+    report = evaluate(model, test, label)
+    texts = [row["text"] for row in test]
+    started = time.perf_counter()
+    model.predict_many(texts)
+    ours = len(texts) / (time.perf_counter() - started)
+    baseline = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None), LinearSVC())
+    baseline.fit([row["text"] for row in train], [row[label] for row in train])
+    started = time.perf_counter()
+    predicted = baseline.predict(texts)
+    theirs = len(texts) / (time.perf_counter() - started)
+    return {
+        "public_label_column": label,
+        "public_macro_f1": report["macro_f1"],
+        "public_accuracy": report["accuracy"],
+        "baseline_macro_f1": round(
+            f1_score([r[label] for r in test], predicted, average="macro"), 4
+        ),
+        "throughput_texts_per_s": round(ours, 1),
+        "baseline_throughput_texts_per_s": round(theirs, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=default_model_dir())
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    parser.add_argument("--skip-training", action="store_true")
+    args = parser.parse_args()
+    rows = read_rows(CORPUS)
+    results: dict[str, object] = {
+        "model_size_mb": round(sum(p.stat().st_size for p in args.model.glob("*.joblib")) / 1e6, 2),
+        **measure_load(args.model),
+    }
+    model = RoutingModel.load(args.model)
+    results.update(measure_latency(model, rows))
+    if not args.skip_training:
+        results.update(measure_training(rows))
+    with tempfile.TemporaryDirectory():
+        results.update(public_benchmark(args.shared))
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
