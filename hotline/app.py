@@ -20,6 +20,8 @@ from hotline.config import Settings
 from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
 from hotline.errors import HotlineError
+from hotline.kb import install as install_kb
+from hotline.kb import views as kb_views
 from hotline.public import views as public_views
 from hotline.services import Services
 from hotline.stats import views as stats_views
@@ -92,6 +94,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     svc = services or Services(settings)
+    install_kb(svc)  # duplicate, repeat-call and KB-answer hooks; the KB search index
     background: list[Any] = []
 
     @asynccontextmanager
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         directory_views,
         public_views,
         admin_views,
+        kb_views,
     ):
         app.include_router(module.router)
 

@@ -1,5 +1,6 @@
 """Every table of the application, imported in one place for Alembic and the tests."""
 
+import hotline.kb.models  # noqa: F401  (registers the knowledge-base and intake tables)
 from hotline.audit.models import AuditRecord
 from hotline.auth.models import Setting, User
 from hotline.calendar.models import CalendarDay, CalendarYear
