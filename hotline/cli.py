@@ -14,6 +14,7 @@ from hotline.db import make_engine, make_session_factory, transaction
 from hotline.directory.service import department as find_department
 from hotline.directory.service import load_reference_data
 from hotline.errors import HotlineError
+from hotline.kb import cli as kb_cli
 from hotline.migrate import upgrade
 from hotline.services import local_now
 
@@ -22,6 +23,8 @@ db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
 users_app = typer.Typer(help="用户管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(kb_cli.kb_app, name="kb")
+app.command("hot-topics")(kb_cli.hot_topics)
 
 DEMO_USERS = (
     # username, role, department, password, display name, softphone extension
@@ -114,6 +117,7 @@ def seed_demo() -> None:
                     extension=extension,
                     now=local_now(),
                 )
+        kb_cli.seed_demo_kb(session)
     engine.dispose()
     typer.echo("演示账号（用户名 / 密码 / 角色）：")
     for username, role, department, password, display, _ in DEMO_USERS:
