@@ -51,11 +51,11 @@ def text_of_length(rows: list[dict[str, str]], length: int, rng: random.Random) 
 def measure_load(model_dir: Path) -> dict[str, float]:
     """Load in a fresh interpreter so imports and jieba's start-up count."""
     code = (
-        "import time,sys; t=time.perf_counter(); sys.path.insert(0, %r);"
-        "from classifier import RoutingModel; m=RoutingModel.load(__import__('pathlib').Path(%r));"
+        f"import time,sys; t=time.perf_counter(); sys.path.insert(0, {str(REPO)!r});"
+        f"from classifier import RoutingModel; m=RoutingModel.load(__import__('pathlib').Path({str(model_dir)!r}));"
         "m.predict('测试'); print(time.perf_counter()-t);"
         "print([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1])"
-    ) % (str(REPO), str(model_dir))
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     seconds, rss_kb = out.stdout.split()
     return {"load_seconds": round(float(seconds), 3), "loaded_rss_mb": round(int(rss_kb) / 1024, 1)}
