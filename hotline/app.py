@@ -27,6 +27,7 @@ from hotline.services import Services
 from hotline.stats import views as stats_views
 from hotline.tickets import views as ticket_views
 from hotline.tickets.sla import scan_deadlines
+from hotline.web import views as web_views
 
 log = logging.getLogger(__name__)
 HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         public_views,
         admin_views,
         kb_views,
+        web_views,
     ):
         app.include_router(module.router)
 

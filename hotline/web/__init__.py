@@ -1,0 +1,1 @@
+"""The web pages: operator console, dispatch desk, department portal, supervisor, public."""

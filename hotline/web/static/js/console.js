@@ -1,0 +1,357 @@
+// Operator console: the call, its transcript and routing suggestion, one-key transfers, intake.
+import * as api from "./api.js";
+import {
+  $, actionBar, altKeys, departmentOptions, el, explain, fillSelect, formatTime, initLayout,
+  queueItem, showLive, ticketDetail, ticketHeader, toast, unavailableNote,
+} from "./ui.js";
+
+initLayout();
+
+const form = $("#ticket-form");
+let currentCall = null;
+let chosenKnowledge = null;
+let paused = false;
+
+// ---------------------------------------------------------------- agent status (示忙/示闲)
+async function toggleAgentStatus() {
+  const next = !paused;
+  const reason = $("#pause-reason").value;
+  try {
+    await api.setAgentStatus(next, next ? reason : "");
+    $("#agent-note").replaceChildren();
+  } catch (error) {
+    if (!api.isUnavailable(error)) return toast(explain(error), "error");
+    $("#agent-note").replaceChildren(unavailableNote("坐席状态服务（队列示忙）"));
+  }
+  paused = next;
+  $("#agent-state").textContent = paused ? `示忙 · ${reason}` : "示闲";
+  $("#agent-state").classList.toggle("paused", paused);
+  $("#agent-toggle").textContent = paused ? "示闲" : "示忙";
+}
+$("#agent-toggle").addEventListener("click", toggleAgentStatus);
+
+// ---------------------------------------------------------------- the call
+function showCall(call) {
+  currentCall = call;
+  const transfers = (call.transfers || []).map((t) =>
+    el("li", {}, `转接 ${t.target}（${t.mode === "attended" ? "三方" : "直接"}）：${t.result || "进行中"}`));
+  $("#call-info").replaceChildren(
+    el("p", {}, el("strong", { id: "caller" }, call.caller || "未知号码"), ` · ${CALL_STATES[call.state] || call.state}`),
+    call.wait_seconds !== undefined && call.wait_seconds !== null ? el("p", { class: "muted" }, `排队等待 ${call.wait_seconds} 秒`) : null,
+    transfers.length ? el("ul", {}, transfers) : null,
+  );
+  if (call.caller && call.state !== "ended") {
+    $("#citizen-phone").value = call.caller;
+    loadCallerHistory(call.caller);
+  }
+}
+const CALL_STATES = { ringing: "振铃", queued: "排队中", answered: "通话中", abandoned: "已放弃", ended: "已结束" };
+
+async function loadCurrentCall() {
+  try {
+    const mine = (await api.calls()).filter((c) => c.state === "ringing" || c.state === "answered");
+    if (mine.length) showCall(mine[0]);
+  } catch (error) {
+    if (!api.isUnavailable(error)) return toast(explain(error), "error");
+    $("#call-note").replaceChildren(unavailableNote("话务服务（来电弹屏）"), el("p", { class: "muted" }, "可在右侧直接输入来电号码。"));
+  }
+}
+
+async function loadCallerHistory(phone) {
+  const box = $("#caller-history");
+  let tickets = [];
+  let earlierCalls = null;
+  try {
+    tickets = (await api.listTickets({ phone, page_size: 10 })).items;
+  } catch (error) {
+    box.replaceChildren(el("p", { class: "error" }, explain(error)));
+    return;
+  }
+  try {
+    earlierCalls = await api.callHistory(phone);
+  } catch (error) {
+    if (!api.isUnavailable(error)) toast(explain(error), "error");
+  }
+  const callCount = earlierCalls ? earlierCalls.length : 0;
+  const repeat = tickets.length > 0 || callCount > 1;
+  $("#call-card").classList.toggle("repeat", repeat);
+  box.replaceChildren(
+    repeat
+      ? el("p", {}, el("span", { class: "tag repeat", id: "repeat-caller" }, "重复来电"),
+          ` 历史工单 ${tickets.length} 件${earlierCalls ? `，来电 ${callCount} 次` : ""}`)
+      : el("p", { class: "muted" }, "首次来电，无历史工单。"),
+    el("ul", { class: "queue" }, tickets.map((t) =>
+      el("li", {}, el("span", {}, `${formatTime(t.created_at)} ${t.number} ${t.status_label}`),
+        el("div", { class: "muted summary" }, t.content)))),
+  );
+}
+$("#citizen-phone").addEventListener("change", (event) => {
+  const phone = event.target.value.trim();
+  if (phone) loadCallerHistory(phone);
+});
+
+// ---------------------------------------------------------------- transcript
+let transcriptLines = [];
+function onTranscript(data, final) {
+  if (currentCall && data.call_id && data.call_id !== currentCall.id) return;
+  const box = $("#transcript");
+  if (!transcriptLines.length) box.replaceChildren();
+  box.querySelector(".partial")?.remove();
+  if (final) {
+    transcriptLines.push(data.text);
+    box.append(el("p", { class: "final" }, data.text));
+  } else {
+    box.append(el("p", { class: "partial" }, data.text));
+  }
+  box.scrollTop = box.scrollHeight;
+}
+$("#use-transcript").addEventListener("click", () => {
+  if (!transcriptLines.length) return toast("还没有转写文本");
+  $("#content").value = transcriptLines.join("");
+});
+
+// ---------------------------------------------------------------- transfers
+let transferTargets = [];
+async function transfer(target) {
+  const mode = $("#attended").checked ? "attended" : "blind";
+  if (!currentCall) return toast(`当前没有通话，无法转接 ${target.name}`, "error");
+  try {
+    const result = await api.transferCall(currentCall.id, target.code, mode);
+    toast(`已${mode === "attended" ? "三方" : ""}转接 ${target.name}`, "ok");
+    if (result && result.id) showCall(result);
+  } catch (error) {
+    if (api.isUnavailable(error)) {
+      $("#transfer-note").replaceChildren(unavailableNote("转接服务"));
+      return toast(`转接服务暂未接入，请手工拨打 ${target.number || target.name}`, "error");
+    }
+    toast(explain(error), "error");
+  }
+}
+
+async function loadTransferTargets() {
+  transferTargets = await api.transferTargets();
+  $("#transfer-targets").replaceChildren(...transferTargets.map((target, index) =>
+    el("button", {
+      type: "button",
+      class: target.kind === "emergency" ? "emergency-line" : "",
+      "data-transfer": target.code,
+      title: target.when,
+      onclick: () => transfer(target),
+    }, el("span", {}, target.number || target.code), el("span", { class: "muted" }, target.name),
+      index < 9 ? el("kbd", {}, `Alt+${index + 1}`) : null)));
+}
+
+// ---------------------------------------------------------------- routing suggestion
+function choose(select, value) {
+  if (value && [...select.options].some((o) => o.value === value)) select.value = value;
+}
+
+function showEmergency(code, reason) {
+  const target = transferTargets.find((t) => t.code === code);
+  if (!target) return;
+  $("#emergency-text").textContent = `紧急情况：${reason}——请立即转接 ${target.name}`;
+  const button = $("#emergency-transfer");
+  button.textContent = `一键转接 ${target.number || target.code}（三方）`;
+  button.onclick = () => {
+    $("#attended").checked = true;
+    transfer(target);
+  };
+  $("#emergency").hidden = false;
+}
+
+async function showSuggestion(result) {
+  const names = Object.fromEntries((await departmentOptions()));
+  const top = result.top3 || [];
+  const evidence = result.evidence || [];
+  const pickDepartment = (code) => {
+    choose($("#department"), code);
+    for (const b of $("#suggestions").querySelectorAll("[data-department]")) {
+      b.setAttribute("aria-pressed", String(b.dataset.department === code));
+    }
+  };
+  const acceptAll = () => {
+    pickDepartment(result.department || top[0]?.[0]);
+    choose($("#type"), result.type);
+    choose($("#urgency"), result.urgency);
+    choose($("#division"), result.division);
+    toast("已采纳智能分析建议", "ok");
+  };
+  $("#suggestions").replaceChildren(
+    el("h3", {}, "智能分析", result.uncertain ? el("span", { class: "tag" }, "把握不大，请核对") : null),
+    el("div", {}, top.map(([code, prob]) => el("button", {
+      type: "button", class: "choice", "data-department": code, "aria-pressed": "false",
+      onclick: () => pickDepartment(code),
+    }, `${names[code] || code} ${Math.round(prob * 100)}%`))),
+    el("p", {}, `类型 ${result.type || "—"} · ${result.urgency || "—"} · 区县 ${result.division || "—"}`),
+    evidence.length ? el("p", { class: "evidence" }, "依据：", evidence.map((w) => el("mark", {}, w))) : null,
+    el("button", { type: "button", class: "primary", id: "accept-suggestion", onclick: acceptAll }, "一键采纳"),
+  );
+  if (result.emergency) showEmergency(result.emergency, evidence.join("、") || "来电内容");
+  else $("#emergency").hidden = true;
+  if (result.utility) {
+    $("#suggestions").append(el("p", { class: "note" }, `公用事业诉求，可转接 ${result.utility}`));
+  }
+}
+
+async function analyse() {
+  const text = $("#content").value.trim();
+  if (!text) return toast("请先填写诉求内容", "error");
+  try {
+    await showSuggestion(await api.classify(text));
+  } catch (error) {
+    if (!api.isUnavailable(error)) return toast(explain(error), "error");
+    $("#suggestions").replaceChildren(unavailableNote("智能分析服务"), el("p", { class: "muted" }, "请手工选择承办单位。"));
+  }
+}
+$("#classify").addEventListener("click", analyse);
+
+// ---------------------------------------------------------------- knowledge base
+async function searchKnowledge(event) {
+  event?.preventDefault();
+  const q = $("#kb-query").value.trim() || $("#content").value.trim().slice(0, 40);
+  if (!q) return;
+  const box = $("#kb-results");
+  try {
+    const entries = await api.searchKnowledge(q);
+    box.replaceChildren(...(entries.length ? entries.map((entry) => el("div", { class: "kb-entry" },
+      el("strong", {}, entry.title || entry.questions?.[0] || ""),
+      el("p", { class: "content" }, entry.answer),
+      entry.materials?.length ? el("p", { class: "muted" }, `所需材料：${[].concat(entry.materials).join("、")}`) : null,
+      el("button", {
+        type: "button",
+        onclick: () => {
+          chosenKnowledge = entry;
+          $("#answer").value = entry.answer;
+          $("#type").value = "咨询";
+          toast("已引用知识库答复", "ok");
+        },
+      }, "引用为答复"))) : [el("p", { class: "muted" }, "没有找到相关条目。")]));
+  } catch (error) {
+    if (!api.isUnavailable(error)) return toast(explain(error), "error");
+    box.replaceChildren(unavailableNote("知识库"));
+  }
+}
+$("#kb-form").addEventListener("submit", searchKnowledge);
+
+// ---------------------------------------------------------------- filing
+function ticketFields() {
+  const data = new FormData(form);
+  const fields = {
+    content: data.get("content"),
+    citizen_phone: data.get("citizen_phone"),
+    citizen_name: data.get("citizen_name"),
+    real_name: data.get("real_name") === "on",
+    type: data.get("type"),
+    urgency: data.get("urgency"),
+    address: data.get("address"),
+    channel: "phone",
+  };
+  if (data.get("division")) fields.division = data.get("division");
+  if (data.get("department")) fields.department = data.get("department");
+  if (currentCall) fields.call_id = currentCall.id;
+  return fields;
+}
+
+function filed(ticket, how) {
+  const banner = $("#filed");
+  banner.textContent = `${how}：工单号 ${ticket.number}（${ticket.status_label}）`;
+  banner.hidden = false;
+  form.reset();
+  chosenKnowledge = null;
+  $("#suggestions").replaceChildren();
+  $("#emergency").hidden = true;
+  $("#call-card").classList.remove("repeat");
+  $("#caller-history").replaceChildren();
+}
+
+async function fileTicket(event) {
+  event?.preventDefault();
+  if (!form.reportValidity()) return;
+  try {
+    filed(await api.createTicket(ticketFields()), "已登记");
+  } catch (error) {
+    toast(explain(error), "error");
+  }
+}
+form.addEventListener("submit", fileTicket);
+
+$("#close-direct").addEventListener("click", async () => {
+  if (!form.reportValidity()) return;
+  const answer = $("#answer").value.trim();
+  if (!answer) {
+    $("#answer").focus();
+    return toast("直接办结须填写答复内容", "error");
+  }
+  let ticket;
+  try {
+    ticket = await api.createTicket(ticketFields());
+  } catch (error) {
+    return toast(explain(error), "error");
+  }
+  try {
+    const params = { answer, version: ticket.version };
+    if (chosenKnowledge) params.kb_entry_id = chosenKnowledge.id;
+    filed(await api.act(ticket.id, "close-direct", params), "已直接办结");
+  } catch (error) {
+    filed(ticket, "已登记");
+    toast(`工单 ${ticket.number} 已登记，但未能直接办结：${explain(error)}`, "error");
+  }
+});
+
+// ---------------------------------------------------------------- revisits
+const REVISIT_ACTIONS = ["revisit", "close", "reopen", "rate"];
+async function loadRevisits() {
+  const { items } = await api.listTickets({ status: "replied,revisited", page_size: 50 });
+  $("#revisit-queue").replaceChildren(...(items.length ? items.map((t) => queueItem(t, openRevisit))
+    : [el("li", { class: "muted" }, "暂无待回访工单。")]));
+}
+
+async function openRevisit(id) {
+  const ticket = await api.getTicket(id);
+  $("#revisit-detail").replaceChildren(
+    ticketHeader(ticket),
+    actionBar(ticket, REVISIT_ACTIONS, () => {
+      loadRevisits();
+      openRevisit(id);
+    }),
+    ticketDetail(ticket),
+  );
+}
+
+// ---------------------------------------------------------------- start
+async function start() {
+  const [divisions, departments] = await Promise.all([api.divisions(), departmentOptions()]);
+  fillSelect($("#division"), divisions.map((d) => [d.code, d.name]), { blank: "（未指明）" });
+  fillSelect($("#department"), departments, { blank: "（由派单员派单）" });
+  await loadTransferTargets();
+  await Promise.all([loadCurrentCall(), loadRevisits()]);
+  api.subscribe({
+    "call.ringing": showCall,
+    "call.answered": showCall,
+    "call.transferred": showCall,
+    "call.ended": (call) => currentCall && call.id === currentCall.id && showCall({ ...currentCall, ...call }),
+    "transcript.partial": (data) => onTranscript(data, false),
+    "transcript.final": (data) => onTranscript(data, true),
+    "classification.suggested": (data) => (!currentCall || data.call_id === currentCall.id) && showSuggestion(data),
+    "ticket.replied": loadRevisits,
+    "ticket.revisited": loadRevisits,
+    "ticket.closed": loadRevisits,
+  }, showLive);
+}
+
+const bindings = {
+  t: () => ($("#attended").checked = !$("#attended").checked),
+  b: toggleAgentStatus,
+  n: () => $("#content").focus(),
+  a: analyse,
+  k: () => $("#kb-query").focus(),
+};
+for (let i = 1; i <= 9; i += 1) {
+  bindings[`Digit${i}`] = () => transferTargets[i - 1] && transfer(transferTargets[i - 1]);
+}
+altKeys(bindings);
+form.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.ctrlKey) fileTicket(event);
+});
+
+start().catch((error) => toast(explain(error), "error"));

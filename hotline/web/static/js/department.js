@@ -1,0 +1,31 @@
+// Department portal: the inbox by deadline, signing, returns, extensions, replies, rectification.
+import * as api from "./api.js";
+import { el, formatTime, initLayout, runningDeadline } from "./ui.js";
+import { desk } from "./desk.js";
+
+initLayout();
+
+const byDeadline = (a, b) =>
+  new Date(runningDeadline(a) || "9999-12-31") - new Date(runningDeadline(b) || "9999-12-31");
+
+desk({
+  queues: [
+    {
+      list: "#inbox",
+      count: "#inbox-count",
+      load: async () =>
+        (await api.listTickets({ status: "dispatched,accepted", page_size: 200 })).items.sort(byDeadline),
+      extra: (t) => (t.supervised ? el("span", { class: "reason" }, "督办件") : null),
+    },
+    {
+      list: "#rectify-queue",
+      count: "#rectify-count",
+      // Rectification can be open on a ticket in any status, so look through all of ours.
+      load: async () => (await api.listTickets({ page_size: 200 })).items.filter((t) => t.rectification_open),
+      extra: (t) => el("span", { class: "reason" }, `差评：${t.rating} · 整改时限 ${formatTime(t.rectification_due)}`),
+    },
+  ],
+  actions: ["accept", "return", "request-extension", "reply", "assist", "rectify"],
+  primaryKey: "s",
+  primaryAction: "accept",
+});

@@ -1,0 +1,44 @@
+// Dispatch desk: new tickets with their routing suggestion, returns to rule on, extensions.
+import * as api from "./api.js";
+import { el, initLayout } from "./ui.js";
+import { desk } from "./desk.js";
+
+initLayout();
+
+const suggestionLine = (t) =>
+  t.suggested_department || t.chosen_department
+    ? el("span", { class: "muted" }, `建议 ${t.suggested_department || "—"} · 接线员选 ${t.chosen_department || "—"}`)
+    : null;
+
+async function returnedWithReasons() {
+  const { items } = await api.listTickets({ status: "returned", page_size: 100 });
+  // The list omits return reasons; each returned ticket's detail carries them.
+  return Promise.all(items.map((t) => api.getTicket(t.id)));
+}
+
+const lastReturn = (t) => {
+  const latest = t.returns?.at(-1);
+  return latest ? el("span", { class: "reason" }, `${latest.department} 退单「${latest.category}」：${latest.reason}`) : null;
+};
+
+desk({
+  queues: [
+    {
+      list: "#new-queue",
+      count: "#new-count",
+      load: async () => (await api.listTickets({ status: "registered", page_size: 100 })).items,
+      extra: suggestionLine,
+    },
+    { list: "#returned-queue", count: "#returned-count", load: returnedWithReasons, extra: lastReturn },
+    {
+      list: "#extension-queue",
+      count: "#extension-count",
+      load: async () =>
+        (await api.listTickets({ status: "accepted", page_size: 200 })).items.filter((t) => t.extension_pending_days),
+      extra: (t) => el("span", { class: "reason" }, `${t.department} 申请延期 ${t.extension_pending_days} 个工作日`),
+    },
+  ],
+  actions: ["dispatch", "rule-return", "decide-extension", "merge", "remind", "withdraw", "rectify"],
+  primaryKey: "d",
+  primaryAction: "dispatch",
+});

@@ -1,0 +1,171 @@
+"""Page routes: each page is a server-rendered shell whose data comes from the JSON API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from hotline.deps import Principal, principal
+from hotline.errors import NotFound, Unauthorized
+from hotline.workflow import Role
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+TOKEN_COOKIE = "hotline_token"
+ROLE_LABELS = {
+    "operator": "接线员",
+    "dispatcher": "派单员",
+    "department": "承办单位",
+    "supervisor": "督办考核",
+    "admin": "管理员",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    title: str
+    roles: frozenset[str]
+    # Keyboard shortcuts shown on the page: (keys, what they do).
+    shortcuts: tuple[tuple[str, str], ...] = ()
+
+
+COMMON_SHORTCUTS = (("Alt+L", "大字版 开/关"),)
+PAGES = {
+    page.path: page
+    for page in (
+        Page(
+            "/console",
+            "接线台",
+            frozenset({"operator"}),
+            (
+                ("Alt+1…4", "一键转接 110 / 119 / 120 / 122"),
+                ("Alt+5…9", "转接公用事业热线"),
+                ("Alt+T", "三方通话 开/关"),
+                ("Alt+B", "示忙 / 示闲"),
+                ("Alt+N", "填写诉求内容"),
+                ("Alt+A", "智能分析"),
+                ("Alt+K", "查知识库"),
+                ("Ctrl+Enter", "登记工单"),
+            ),
+        ),
+        Page(
+            "/dispatch",
+            "派单台",
+            frozenset({"dispatcher"}),
+            (("J / K", "下一条 / 上一条工单"), ("Alt+D", "派单")),
+        ),
+        Page(
+            "/department",
+            "承办单位工作台",
+            frozenset({"department"}),
+            (("J / K", "下一条 / 上一条工单"), ("Alt+S", "签收")),
+        ),
+        Page(
+            "/supervisor",
+            "督办考核",
+            frozenset({"supervisor"}),
+            (("Alt+R", "刷新统计"),),
+        ),
+    )
+}
+HOME_BY_ROLE = {
+    "operator": "/console",
+    "dispatcher": "/dispatch",
+    "department": "/department",
+    "supervisor": "/supervisor",
+    "admin": "/supervisor",
+}
+
+
+def _signed_in(request: Request) -> Principal | None:
+    try:
+        return principal(request)
+    except Unauthorized:
+        return None
+
+
+def _render(request: Request, template: str, **context: Any) -> Response:
+    context.setdefault("common_shortcuts", COMMON_SHORTCUTS)
+    return templates.TemplateResponse(request, template, context)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    who = _signed_in(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse(HOME_BY_ROLE.get(who.actor.role.value, "/public"), status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    return _render(request, "login.html", title="登录")
+
+
+@router.post("/session", status_code=204)
+def start_session(request: Request, _: Principal = Depends(principal)) -> Response:
+    """Turn a freshly issued bearer token into an HttpOnly cookie, so page script never holds it."""
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    response = Response(status_code=204)
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", path="/")
+    return response
+
+
+@router.post("/logout", status_code=204)
+def end_session() -> Response:
+    response = Response(status_code=204)
+    response.delete_cookie(TOKEN_COOKIE, path="/")
+    return response
+
+
+@router.get("/public")
+def public_page(request: Request) -> Response:
+    return _render(request, "public.html", title="12345 市民服务")
+
+
+def _staff_page(path: str) -> Any:
+    page = PAGES[path]
+
+    def show(request: Request) -> Response:
+        who = _signed_in(request)
+        if who is None:
+            return RedirectResponse(f"/login?next={path}", status_code=303)
+        role = who.actor.role.value
+        if role not in page.roles and role != Role.ADMIN.value:
+            return RedirectResponse(HOME_BY_ROLE.get(role, "/public"), status_code=303)
+        nav = [p for p in PAGES.values() if role in p.roles or role == Role.ADMIN.value]
+        return _render(
+            request,
+            f"{path.strip('/')}.html",
+            title=page.title,
+            page=page,
+            nav=nav,
+            user={
+                "name": who.display_name or who.actor.username,
+                "role": ROLE_LABELS.get(role, role),
+                "department": who.actor.department,
+            },
+        )
+
+    return show
+
+
+for _path in PAGES:
+    router.add_api_route(_path, _staff_page(_path), methods=["GET"])
+
+
+@router.get("/static/{asset:path}")
+def static_asset(asset: str) -> FileResponse:
+    path = (STATIC / asset).resolve()
+    if not path.is_file() or not path.is_relative_to(STATIC):
+        raise NotFound("文件不存在")
+    return FileResponse(path, headers={"Cache-Control": "no-cache"})

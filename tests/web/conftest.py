@@ -1,0 +1,164 @@
+"""The real app under uvicorn on a free local port, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from hotline.app import create_app
+from hotline.config import Settings
+from tests.core.conftest import PASSWORD, _prepare
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+LOCAL_HOSTS = frozenset({"127.0.0.1"})
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('web-db') / 'hotline.db'}"
+    _prepare(url)
+    app = create_app(Settings(database_url=url, scan_interval_seconds=3600))
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"{CHROMIUM} is absent: install Debian's chromium (scripts/install-system-deps.sh)"
+        )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+class Session:
+    """Browser contexts for several people at once; every request they make is recorded."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.contexts: list[BrowserContext] = []
+        self.requested: list[str] = []
+        self.dialogs: list[str] = []
+        self.script_errors: list[str] = []
+
+    def page(self, viewport: dict[str, int] = DESKTOP) -> Page:
+        context = self.browser.new_context(
+            base_url=self.base_url, viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
+        context.set_default_timeout(10_000)
+        context.on("request", lambda request: self.requested.append(request.url))
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+        return page
+
+    def signed_in(self, user: str, viewport: dict[str, int] = DESKTOP) -> Page:
+        page = self.page(viewport)
+        page.goto("/login")
+        page.fill("#username", user)
+        page.fill("#password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def people(browser: Browser, base_url: str) -> Iterator[Session]:
+    session = Session(browser, base_url)
+    yield session
+    session.close()
+    # Offline is a non-negotiable: nothing the pages do may leave this machine.
+    remote = {url for url in session.requested if urlsplit(url).hostname not in LOCAL_HOSTS}
+    assert not remote, f"pages requested outside 127.0.0.1: {sorted(remote)}"
+    assert not session.dialogs, f"unexpected dialogs (script injection?): {session.dialogs}"
+    assert not session.script_errors, f"uncaught script errors: {session.script_errors}"
+
+
+@pytest.fixture
+def api_token(base_url: str) -> Callable[[str], str]:
+    def token(user: str) -> str:
+        reply = httpx.post(
+            f"{base_url}/api/auth/token", data={"username": user, "password": PASSWORD}
+        )
+        reply.raise_for_status()
+        return str(reply.json()["access_token"])
+
+    return token
+
+
+@pytest.fixture
+def call_api(base_url: str, api_token: Callable[[str], str]) -> Callable[..., httpx.Response]:
+    """The JSON API as a user, for arranging what a test needs but does not test."""
+
+    def call(user: str, method: str, path: str, body: object = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {api_token(user)}"}
+        return httpx.request(method, f"{base_url}{path}", json=body, headers=headers)
+
+    return call
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Saved under tests/artifacts; copied to docs/screenshots when HOTLINE_UPDATE_SCREENSHOTS=1."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    if os.environ.get("HOTLINE_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+    return path

@@ -1,0 +1,86 @@
+"""Every page loads, signs people in and out, keeps to its role, and works offline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import PHONE, Session, screenshot
+
+pytestmark = pytest.mark.browser
+
+STATIC = Path(__file__).resolve().parents[2] / "hotline" / "web" / "static"
+STAFF_PAGES = {"op": "/console", "disp": "/dispatch", "zj": "/department", "sup": "/supervisor"}
+URL = re.compile(r"""(?:https?:)?//[^\s"'`)<>]+""")
+# An XML namespace name identifies SVG elements; browsers never fetch it.
+NAMESPACES = {"http://www.w3.org/2000/svg"}
+
+
+def test_pages_need_login_and_each_role_lands_on_its_own_page(people: Session) -> None:
+    page = people.page()
+    page.goto("/console")
+    expect(page).to_have_url(re.compile(r"/login\?next=/console$"))
+
+    page.fill("#username", "op")
+    page.fill("#password", "wrong-password")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#login-error")).to_be_visible()
+    expect(page.locator("#login-error")).to_contain_text("密码")
+
+    for user, path in STAFF_PAGES.items():
+        signed = people.signed_in(user)
+        expect(signed).to_have_url(re.compile(f"{path}$"))
+        expect(signed.locator("#live")).to_be_visible()  # the event stream is connected
+    department = people.signed_in("zj")
+    department.goto("/supervisor")
+    expect(department).to_have_url(re.compile("/department$"))
+    department.click("#logout")
+    expect(department).to_have_url(re.compile("/login$"))
+    department.goto("/department")
+    expect(department).to_have_url(re.compile(r"/login\?next=/department$"))
+
+
+def test_large_font_is_one_click_away_and_remembered(people: Session) -> None:
+    page = people.page()
+    page.goto("/public")
+    size = "getComputedStyle(document.documentElement).fontSize"
+    normal = page.evaluate(size)
+    page.click("#large-font")
+    expect(page.locator("html")).to_have_class(re.compile("large-font"))
+    expect(page.locator("#large-font")).to_have_attribute("aria-pressed", "true")
+    assert float(page.evaluate(size)[:-2]) > float(normal[:-2])
+    page.goto("/login")
+    expect(page.locator("html")).to_have_class(re.compile("large-font"))
+    screenshot(page, "login-large-font")
+    page.keyboard.press("Alt+l")
+    expect(page.locator("html")).not_to_have_class(re.compile("large-font"))
+    page.reload()
+    expect(page.locator("html")).not_to_have_class(re.compile("large-font"))
+
+
+def test_served_pages_and_assets_reference_no_external_url(base_url: str, api_token) -> None:  # type: ignore[no-untyped-def]
+    cookies = {"hotline_token": api_token("adm")}
+    paths = ["/login", "/public", *STAFF_PAGES.values()]
+    paths += [
+        f"/static/{p.relative_to(STATIC).as_posix()}" for p in STATIC.rglob("*") if p.is_file()
+    ]
+    assert any(p.endswith(".js") for p in paths) and any(p.endswith(".css") for p in paths)
+    for path in paths:
+        reply = httpx.get(f"{base_url}{path}", cookies=cookies)
+        assert reply.status_code == 200, path
+        for found in URL.findall(reply.text):
+            host = urlsplit(found if found.startswith("http") else f"http:{found}").hostname
+            assert found in NAMESPACES or host in {"127.0.0.1", "localhost"}, f"{path}: {found}"
+
+
+def test_public_page_fits_a_phone(people: Session) -> None:
+    page = people.page(PHONE)
+    page.goto("/public")
+    expect(page.locator("#ratings-table")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "public-phone")
