@@ -265,14 +265,16 @@ def act(
     ticket.updated_at = ctx.now
     if ticket.status != before.value:
         ticket.sla_flag = "green"  # a new clock starts with each status
+    try:
+        # The version check happens here, before any side record is written.
+        session.flush()
+    except StaleDataError:
+        raise StaleVersion("工单已被他人修改，请刷新后重试") from None
     for event in transition.events:
         _record(session, ticket, actor, event, ctx.now)
     _history(session, ticket, actor, action, before, ctx.now, _plain(transition.events))
     audit(session, actor, f"ticket.{action}", "ticket", ticket.id, ctx.now)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise StaleVersion("工单已被他人修改，请刷新后重试") from None
+    session.flush()
     return ticket, transition.events
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, update
+from sqlalchemy import delete, inspect, update
 
 from hotline.app import create_app
 from hotline.auth.service import add_user
@@ -79,10 +79,12 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
     yield url
     engine = make_engine(url)
+    # test_migrations.py catches a model without its migration; here such a table is skipped.
+    existing = set(inspect(engine).get_table_names())
     with transaction(make_session_factory(engine)) as session:
         session.execute(update(Ticket).values(merged_into_id=None))
         for table in reversed(metadata.sorted_tables):
-            if table.name not in KEPT_TABLES:
+            if table.name in existing and table.name not in KEPT_TABLES:
                 session.execute(delete(table))
     engine.dispose()
 
