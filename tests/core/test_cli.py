@@ -1,0 +1,48 @@
+"""The hotline command: migrate, seed, add users — and clear errors for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hotline.cli import app
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    return url
+
+
+def test_upgrade_seed_and_add_users(env: str) -> None:
+    runner = CliRunner()
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "departments 31" in upgraded.output
+    seeded = runner.invoke(app, ["seed-demo"])
+    assert seeded.exit_code == 0 and "operator1" in seeded.output
+    assert runner.invoke(app, ["seed-demo"]).exit_code == 0  # idempotent
+    added = runner.invoke(app, ["users", "add", "liu", "--role", "department", "--department", "ZJ", "--password", "pw123456"])
+    assert added.exit_code == 0, added.output
+    scanned = runner.invoke(app, ["scan"])
+    assert scanned.exit_code == 0 and "0 个事件" in scanned.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "wizard", "--password", "pw123456"], "未知角色"),
+        (["--role", "department", "--password", "pw123456"], "必须绑定一个部门"),
+        (["--role", "department", "--department", "NOPE", "--password", "pw123456"], "未知部门"),
+        (["--role", "operator", "--password", "123"], "至少 6 位"),
+    ],
+)
+def test_bad_users_are_refused_clearly(env: str, args: list[str], message: str) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["users", "add", "x", *args])
+    assert result.exit_code == 2
+    assert message in result.output
