@@ -72,12 +72,14 @@ class EntryContent:
     review_due: date | None = None
 
 
-def _text(value: object, name: str, label: str, *, required: bool = False) -> str:
+def _text(
+    value: object, name: str, label: str, *, required: bool = False, limit_key: str = ""
+) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{label}必须是文字", field=name)
     if required and not value.strip():
         raise InvalidInput(f"{label}不能为空", field=name)
-    limit = LIMITS[name]
+    limit = LIMITS[limit_key or name]
     if len(value) > limit:
         raise InvalidInput(f"{label}不能超过 {limit} 字", field=name)
     return value
@@ -88,7 +90,7 @@ def _items(values: object, name: str, label: str, limit_key: str, max_items: int
         raise InvalidInput(f"{label}必须是列表", field=name)
     if len(values) > max_items:
         raise InvalidInput(f"{label}最多 {max_items} 项", field=name)
-    items = [_text(v, limit_key, label, required=True).strip() for v in values]
+    items = [_text(v, name, label, required=True, limit_key=limit_key).strip() for v in values]
     for index, item in enumerate(items):
         if item in items[:index]:
             raise InvalidInput(f"{label}第 {index + 1} 项重复：{item}", field=name)

@@ -47,6 +47,13 @@ _TYPING_ENDS = " \t\n，,。.！!？?；;、"
 FieldTexts = dict[str, str]
 
 
+def _expandable(token: str) -> bool:
+    """Chinese words and Latin words of two letters or more; digits are never a prefix."""
+    if token.isdigit():
+        return False
+    return not token.isascii() or len(token) >= 2
+
+
 def field_texts(entry: KbEntry) -> FieldTexts:
     return {
         "questions": "\n".join(entry.questions),
@@ -100,7 +107,7 @@ class _Snapshot:
                 weights[term] = 1.0
         still_typing = not query.endswith(tuple(_TYPING_ENDS))
         last = tokens[-1]
-        if still_typing or last not in self.vocabulary:
+        if _expandable(last) and (still_typing or last not in self.vocabulary):
             for term in self._prefixed(last):
                 weights.setdefault(term, PREFIX_WEIGHT)
         return weights

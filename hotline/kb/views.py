@@ -53,7 +53,7 @@ class EntryIn(BaseModel):
     review_due: date | None = None
 
     def content(self) -> EntryContent:
-        return EntryContent(**self.model_dump())
+        return EntryContent(**self.model_dump(exclude={"version"}))
 
 
 class EntryEdit(EntryIn):
