@@ -4,8 +4,10 @@ import hotline.kb.models  # noqa: F401  (registers the knowledge-base and intake
 from hotline.audit.models import AuditRecord
 from hotline.auth.models import Setting, User
 from hotline.calendar.models import CalendarDay, CalendarYear
+from hotline.calls.models import Call
 from hotline.db import Base
 from hotline.directory.models import Department, Division, RoutingRule, TransferTarget
+from hotline.speech.models import TranscriptSegment, TranscriptStream
 from hotline.tickets.models import (
     Dispatch,
     Extension,
@@ -24,6 +26,7 @@ __all__ = [
     "AuditRecord",
     "CalendarDay",
     "CalendarYear",
+    "Call",
     "Department",
     "Dispatch",
     "Division",
@@ -37,6 +40,8 @@ __all__ = [
     "TicketAction",
     "TicketCounter",
     "TicketReturn",
+    "TranscriptSegment",
+    "TranscriptStream",
     "TransferTarget",
     "User",
     "metadata",

@@ -66,6 +66,7 @@ class Ticket(Base):
     suggested_department: Mapped[str | None] = mapped_column(String(16), default=None)
     chosen_department: Mapped[str | None] = mapped_column(String(16), default=None)
     kb_entry_id: Mapped[int | None] = mapped_column(default=None)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"), default=None)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime]
