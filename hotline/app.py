@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline import admin_views
 from hotline.auth import views as auth_views
+from hotline.calls import runner as calls_runner
+from hotline.calls import views as call_views
 from hotline.config import Settings
 from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
@@ -124,6 +126,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # Parts that run beside the API (AMI bridge, AudioSocket server) register async starters
     # here; each returns an async stopper.
     app.state.startups = []
+    calls_runner.install(app, settings, svc)  # ticket↔call link; the AMI bridge if configured
     _install_error_handlers(app)
     for module in (
         auth_views,
@@ -133,6 +136,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         public_views,
         admin_views,
         kb_views,
+        call_views,
         web_views,
     ):
         app.include_router(module.router)

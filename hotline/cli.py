@@ -9,6 +9,7 @@ from sqlalchemy import select
 from hotline.auth.models import User
 from hotline.auth.service import add_user
 from hotline.calendar import seed_calendar
+from hotline.calls import cli as calls_cli
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory, transaction
 from hotline.directory.service import department as find_department
@@ -25,6 +26,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(kb_cli.kb_app, name="kb")
 app.command("hot-topics")(kb_cli.hot_topics)
+app.command("bridge")(calls_cli.bridge)
+app.command("demo")(calls_cli.demo)
 
 DEMO_USERS = (
     # username, role, department, password, display name, softphone extension

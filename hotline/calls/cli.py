@@ -1,0 +1,151 @@
+"""``hotline bridge`` (the AMI bridge on its own) and ``hotline demo`` (switchboard simulator +
+bridge + server in one process, for ``make run``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from dataclasses import replace
+from typing import Any
+
+import typer
+import uvicorn
+
+from hotline.calls.runner import CallBridge
+from hotline.config import Settings
+from hotline.services import Services
+from telephony.ami import parse_ami_url
+from telephony.sim import SwitchboardSimulator, load_scenario
+
+# What the demo centre's phones do: mostly ordinary calls, some abandoned, one fire (119).
+DEMO_SCENARIOS = ("queue_call", "queue_call", "queue_call", "abandoned_call", "transfer_119")
+
+
+def bridge(
+    ami_url: str | None = typer.Option(
+        None, help="ami://USER:SECRET@HOST:PORT，默认 HOTLINE_AMI_URL"
+    ),
+) -> None:
+    """Run the Asterisk bridge without the web server: calls are written to the database and
+    published on the bus (Redis with HOTLINE_REDIS_URL, so the API workers' pages see them)."""
+    settings = Settings.from_env()
+    url = ami_url or settings.ami_url
+    if not url:
+        typer.secho("错误：请设置 HOTLINE_AMI_URL 或 --ami-url", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    try:
+        config = parse_ami_url(url)
+    except ValueError as error:
+        typer.secho(f"错误：{error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    if not settings.redis_url:
+        typer.secho(
+            "提示：未设置 HOTLINE_REDIS_URL，通话照常写入数据库，但实时事件只在本进程内发布",
+            fg=typer.colors.YELLOW,
+        )
+    typer.echo(f"AMI 桥接：{config.username}@{config.host}:{config.port}，按 Ctrl-C 退出")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_bridge_until_stopped(settings, config))
+
+
+async def _bridge_until_stopped(settings: Settings, config: Any) -> None:
+    services = Services(settings)
+    call_bridge = CallBridge(services, config)
+    call_bridge.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await call_bridge.stop()
+        services.close()
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1", help="监听地址"),
+    port: int = typer.Option(8000, help="端口"),
+    interval: float = typer.Option(20.0, help="平均每隔多少秒来一通电话"),
+    seed: int | None = typer.Option(None, help="随机种子（可重现的演示）"),
+) -> None:
+    """The demo centre: a simulated switchboard sends calls, the bridge records them, the
+    server shows them, and operators can transfer them with one key."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_demo(Settings.from_env(), host, port, interval, seed))
+
+
+async def _demo(
+    settings: Settings, host: str, port: int, interval: float, seed: int | None
+) -> None:
+    from hotline.app import create_app
+    from hotline.cli import DEMO_USERS
+
+    switchboard = SwitchboardSimulator()
+    ami_port = await switchboard.start("127.0.0.1", 0)
+    ami_url = f"ami://{switchboard.username}:{switchboard.secret}@127.0.0.1:{ami_port}"
+    app = create_app(replace(settings, ami_url=ami_url))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port))
+    calls = asyncio.create_task(_demo_calls(switchboard, interval, random.Random(seed)))
+    typer.echo(f"电话交换机模拟器（AMI）：127.0.0.1:{ami_port}，约每 {interval:g} 秒一通来电")
+    typer.echo(f"AMI 桥接：已连接到模拟器，通话写入 {settings.database_url}")
+    typer.echo(f"服务：http://{host}:{port}/  （接线员 operator1 的分机 8001 接听模拟来电）")
+    typer.echo("演示账号（用户名 / 密码）：")
+    for username, role, _, password, display, extension in DEMO_USERS:
+        phone = f"  分机 {extension}" if extension else ""
+        typer.echo(f"  {username:<12} {password:<12} {role:<10} {display}{phone}")
+    try:
+        await server.serve()
+    finally:
+        calls.cancel()
+        await switchboard.close()
+
+
+async def _demo_calls(
+    switchboard: SwitchboardSimulator, interval: float, rng: random.Random
+) -> None:
+    """Scenario calls with human timings: a few seconds in the queue, half a minute to a
+    minute and a half of talk, so that there is time to transfer a call from the page."""
+    playing: set[asyncio.Task[None]] = set()
+    while True:
+        scenario = _with_human_timing(load_scenario(rng.choice(DEMO_SCENARIOS)), rng)
+        caller = "1" + rng.choice("3578") + "".join(rng.choices("0123456789", k=9))
+        task = asyncio.create_task(_play_call(switchboard, scenario, caller))
+        playing.add(task)
+        task.add_done_callback(playing.discard)
+        await asyncio.sleep(interval * rng.uniform(0.5, 1.5))
+
+
+def _with_human_timing(scenario: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    stretch = {
+        "AgentCalled": rng.uniform(2, 12),  # waiting in the queue
+        "QueueCallerAbandon": rng.uniform(10, 40),  # patience of a caller who gives up
+        "AgentComplete": rng.uniform(30, 90),  # talking
+        "BlindTransfer": rng.uniform(15, 30),  # talking before the operator transfers
+    }
+    steps = [
+        {**step, "delay": stretch.get(step.get("event", {}).get("Event", ""), step["delay"])}
+        for step in scenario["steps"]
+    ]
+    return {**scenario, "steps": steps}
+
+
+async def _play_call(
+    switchboard: SwitchboardSimulator, scenario: dict[str, Any], caller: str
+) -> None:
+    await switchboard.play(scenario, caller=caller)
+    hang_up_orphaned_legs(switchboard)
+
+
+def hang_up_orphaned_legs(switchboard: SwitchboardSimulator) -> None:
+    """The far ends of transferred calls hang up once the caller has gone (a scenario only
+    plays its own legs; a transfer made from the page adds one)."""
+    for channel in list(switchboard.channels.values()):
+        if channel["Linkedid"] not in switchboard.channels:
+            switchboard.broadcast(
+                {
+                    "Event": "Hangup",
+                    "Channel": channel["Channel"],
+                    "Uniqueid": channel["Uniqueid"],
+                    "Linkedid": channel["Linkedid"],
+                    "Cause": "16",
+                    "Cause-txt": "Normal Clearing",
+                }
+            )

@@ -1,0 +1,221 @@
+"""The calls API: the call list, caller history for the screen pop, one-key transfer, the
+operators' softphone queue state (示忙/示闲, 签入/签出) and the call-centre service level."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from hotline.calls import service
+from hotline.calls.figures import call_figures
+from hotline.calls.runner import bridge_of, operator_states, telephony_errors
+from hotline.deps import Principal, require, services
+from hotline.errors import Conflict
+from hotline.services import Services, jsonable
+from hotline.stats.views import period
+from hotline.tickets.service import SEES_PHONE
+from hotline.tickets.views import ticket_summary
+from hotline.workflow import Role
+
+router = APIRouter(tags=["calls"])
+CALL_READERS = require(Role.OPERATOR, Role.SUPERVISOR)
+OPERATORS = require(Role.OPERATOR)
+SUPERVISORS = require(Role.SUPERVISOR)
+
+
+class TransferIn(BaseModel):
+    target: str = Field(min_length=1, max_length=16, description="转接目标代码，如 119、WATER")
+    mode: Literal["blind", "attended"] = "blind"
+
+
+class PauseIn(BaseModel):
+    paused: bool
+    # AMI values cannot carry line breaks.
+    reason: str = Field("", max_length=64, pattern=r"^[^\r\n]*$")
+
+
+class NoExtension(Conflict):
+    code = "no_extension"
+
+
+@router.get("/api/calls")
+def list_calls(
+    state: str | None = Query(
+        None, description="逗号分隔：ringing,queued,answered,abandoned,ended"
+    ),
+    operator: str | None = Query(None, description="接线员用户名"),
+    start: date | None = None,
+    end: date | None = None,
+    phone: str | None = None,
+    page: int = Query(1, ge=1),
+    page_size: int = Query(50, ge=1, le=service.MAX_PAGE_SIZE),
+    who: Principal = Depends(CALL_READERS),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """Calls, newest first."""
+    where = service.CallFilter.parse(state, operator, start, end, phone)
+    show_phone = who.actor.role in SEES_PHONE
+    with svc.sessions() as session:
+        calls, total = service.list_calls(session, where, page, page_size)
+        tickets = service.tickets_of_calls(session, [call.id for call in calls])
+        items = [service.call_dict(c, tickets[c.id], show_phone=show_phone) for c in calls]
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+@router.get("/api/calls/history")
+def caller_history(
+    phone: str = Query(..., min_length=1, max_length=32),
+    who: Principal = Depends(OPERATORS),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """The caller's calls and tickets in the last 30 days (screen pop)."""
+    now = svc.clock()
+    with svc.unit() as (session, _):
+        history = service.caller_history(session, who.actor, phone, now)
+        tickets = service.tickets_of_calls(session, [call.id for call in history.calls])
+        return {
+            "phone": history.phone,
+            "days": service.HISTORY_DAYS,
+            "repeat_caller": history.repeat_caller,
+            "calls": [service.call_dict(c, tickets[c.id], show_phone=True) for c in history.calls],
+            "tickets": [
+                ticket_summary(t, who.actor, show_phone=True, now=now) for t in history.tickets
+            ],
+        }
+
+
+@router.get("/api/calls/{call_id}")
+def get_call(
+    call_id: int, who: Principal = Depends(CALL_READERS), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    with svc.sessions() as session:
+        call = service.get_call(session, call_id)
+        tickets = service.tickets_of_calls(session, [call.id])[call.id]
+        return service.call_dict(call, tickets, show_phone=who.actor.role in SEES_PHONE)
+
+
+@router.post("/api/calls/{call_id}/transfer", status_code=202)
+async def transfer_call(
+    call_id: int,
+    body: TransferIn,
+    request: Request,
+    who: Principal = Depends(OPERATORS),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """One-key transfer; 202: Asterisk took the command, the outcome follows on the call
+    (``call.transferred`` events, ``transfers[].result``)."""
+
+    def plan() -> service.TransferPlan:
+        with svc.unit() as (session, _):
+            return service.plan_transfer(
+                session, who.actor, call_id, body.target, body.mode, svc.clock()
+            )
+
+    transfer = await run_in_threadpool(plan)
+    bridge = bridge_of(request.app)
+    with telephony_errors():
+        requested = await bridge.ami.transfer(transfer.linkedid, transfer.number, body.mode)
+    return {
+        "call_id": transfer.call_id,
+        "target": transfer.code,
+        "dialled": transfer.number,
+        "transfer": requested.to_dict(),
+    }
+
+
+# ---------------------------------------------------------------- operators' softphones
+
+
+def _interface(who: Principal) -> str:
+    if not who.extension:
+        raise NoExtension("当前账号未绑定软电话分机号，请联系管理员设置")
+    return f"PJSIP/{who.extension}"
+
+
+@router.post("/api/agents/me/status")
+async def set_my_status(
+    body: PauseIn, request: Request, who: Principal = Depends(OPERATORS)
+) -> dict[str, Any]:
+    """示忙 (paused) / 示闲 in the queue."""
+    interface = _interface(who)
+    bridge = bridge_of(request.app)
+    with telephony_errors():
+        await bridge.ami.queue_pause(interface, body.paused, body.reason)
+    return {"interface": interface, "paused": body.paused, "reason": body.reason}
+
+
+@router.post("/api/agents/me/login")
+async def queue_login(request: Request, who: Principal = Depends(OPERATORS)) -> dict[str, Any]:
+    """签入: the operator's softphone joins the queue."""
+    interface = _interface(who)
+    bridge = bridge_of(request.app)
+    with telephony_errors():
+        await bridge.ami.queue_login(interface, member_name=who.actor.username)
+    return {"interface": interface, "logged_in": True}
+
+
+@router.post("/api/agents/me/logout")
+async def queue_logout(request: Request, who: Principal = Depends(OPERATORS)) -> dict[str, Any]:
+    """签出: the operator's softphone leaves the queue."""
+    interface = _interface(who)
+    bridge = bridge_of(request.app)
+    with telephony_errors():
+        await bridge.ami.queue_logout(interface)
+    return {"interface": interface, "logged_in": False}
+
+
+@router.get("/api/agents")
+def list_agents(
+    request: Request, _: Principal = Depends(SUPERVISORS), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    """Operators with a softphone and their queue state as Asterisk last reported it
+    (``logged_in``/``paused`` are null when no bridge runs in this process)."""
+    bridge = request.app.state.call_bridge
+    states = operator_states(bridge)
+    on_call = {
+        call.answered_by: call.linkedid
+        for call in (bridge.ami.calls.values() if bridge else ())
+        if call.answered_by and call.consultation_for is None
+    }
+    with svc.sessions() as session:
+        users = service.operators_with_extension(session)
+    agents = []
+    for user in users:
+        state = states.get(user.extension or "")
+        agents.append(
+            {
+                "username": user.username,
+                "display_name": user.display_name,
+                "extension": user.extension,
+                "interface": f"PJSIP/{user.extension}",
+                "logged_in": None if bridge is None else bool(state and state["logged_in"]),
+                "paused": None if bridge is None else bool(state and state["paused"]),
+                "pause_reason": state["pause_reason"] if state else None,
+                "on_call": on_call.get(user.extension),
+            }
+        )
+    return {
+        "telephony": bridge is not None,
+        "connected": bool(bridge and bridge.connected),
+        "agents": agents,
+    }
+
+
+# ---------------------------------------------------------------- service level
+
+
+@router.get("/api/stats/calls")
+def call_stats(
+    start: date | None = None,
+    end: date | None = None,
+    _: Principal = Depends(SUPERVISORS),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """15-second answer rate, abandonment, average wait and handle time (docs/kpis.md)."""
+    first, last = period(start, end, svc.clock().date())
+    with svc.sessions() as session:
+        return jsonable(call_figures(session, first, last))
