@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import hotline.models  # noqa: F401  (registers every table, so foreign keys resolve)
 from hotline import admin_views
 from hotline.auth import views as auth_views
 from hotline.calls import runner as calls_runner
@@ -25,7 +26,11 @@ from hotline.errors import HotlineError
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
 from hotline.public import views as public_views
+from hotline.routing import install as install_routing
+from hotline.routing import views as routing_views
 from hotline.services import Services
+from hotline.speech import live as speech_live
+from hotline.speech import views as speech_views
 from hotline.stats import views as stats_views
 from hotline.tickets import views as ticket_views
 from hotline.tickets.sla import scan_deadlines
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     settings = settings or Settings.from_env()
     svc = services or Services(settings)
     install_kb(svc)  # duplicate, repeat-call and KB-answer hooks; the KB search index
+    install_routing(svc)  # correction-label hooks; the routing model starts loading
     background: list[Any] = []
 
     @asynccontextmanager
@@ -127,6 +133,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # here; each returns an async stopper.
     app.state.startups = []
     calls_runner.install(app, settings, svc)  # ticket↔call link; the AMI bridge if configured
+    speech_live.install(app, settings, svc)  # shared model; AudioSocket server if a port is set
     _install_error_handlers(app)
     for module in (
         auth_views,
@@ -137,6 +144,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         admin_views,
         kb_views,
         call_views,
+        speech_views,
         web_views,
     ):
         app.include_router(module.router)

@@ -6,6 +6,7 @@ import typer
 import uvicorn
 from sqlalchemy import select
 
+import hotline.models  # noqa: F401  (registers every table, so foreign keys resolve)
 from hotline.auth.models import User
 from hotline.auth.service import add_user
 from hotline.calendar import seed_calendar
@@ -17,7 +18,9 @@ from hotline.directory.service import load_reference_data
 from hotline.errors import HotlineError
 from hotline.kb import cli as kb_cli
 from hotline.migrate import upgrade
+from hotline.routing.cli import classifier_app
 from hotline.services import local_now
+from hotline.speech import cli as speech_cli
 
 app = typer.Typer(help="12345 政务服务便民热线平台", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
@@ -25,7 +28,9 @@ users_app = typer.Typer(help="用户管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(kb_cli.kb_app, name="kb")
+app.add_typer(classifier_app, name="classifier")
 app.command("hot-topics")(kb_cli.hot_topics)
+app.command("transcribe")(speech_cli.transcribe)
 app.command("bridge")(calls_cli.bridge)
 app.command("demo")(calls_cli.demo)
 

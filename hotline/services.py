@@ -78,6 +78,14 @@ class Services:
         for event in outbox.events:
             self.bus.publish(event)
 
+    @property
+    def router(self) -> Any:
+        """The routing model wrapper (``.suggest(text) -> dict``), loaded once per process on
+        first use; ``None`` (with a logged warning) when the model directory is missing."""
+        from hotline.routing.router import load_router
+
+        return load_router(self.settings.classifier_model)
+
     def calendar(self, session: Session) -> WorkCalendar:
         with self._calendar_lock:
             stale = time.monotonic() - self._calendar_loaded > CALENDAR_RELOAD_SECONDS

@@ -265,16 +265,16 @@ def act(
     ticket.updated_at = ctx.now
     if ticket.status != before.value:
         ticket.sla_flag = "green"  # a new clock starts with each status
+    # One flush at the end: the UPDATE's version check and every record in a single round.
+    with session.no_autoflush:
+        for event in transition.events:
+            _record(session, ticket, actor, event, ctx.now)
+        _history(session, ticket, actor, action, before, ctx.now, _plain(transition.events))
+        audit(session, actor, f"ticket.{action}", "ticket", ticket.id, ctx.now)
     try:
-        # The version check happens here, before any side record is written.
         session.flush()
     except StaleDataError:
         raise StaleVersion("工单已被他人修改，请刷新后重试") from None
-    for event in transition.events:
-        _record(session, ticket, actor, event, ctx.now)
-    _history(session, ticket, actor, action, before, ctx.now, _plain(transition.events))
-    audit(session, actor, f"ticket.{action}", "ticket", ticket.id, ctx.now)
-    session.flush()
     return ticket, transition.events
 
 

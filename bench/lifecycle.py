@@ -1,0 +1,231 @@
+"""Tickets through the whole cycle — create → dispatch → sign → reply → revisit → close.
+
+Over HTTP against real uvicorn workers, and through the service layer directly, on SQLite and on
+PostgreSQL. Prints tickets/s, p50/p99 per call and the HTTP/direct ratio.
+
+    .venv/bin/python bench/lifecycle.py --tickets 2000 --database sqlite
+    .venv/bin/python bench/lifecycle.py --tickets 5000 --database postgresql --workers 2 --concurrency 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+
+import httpx
+import sqlalchemy as sa
+
+import hotline.models  # noqa: F401  (registers every table, so foreign keys resolve)
+from hotline.auth.service import add_user
+from hotline.calendar import seed_calendar
+from hotline.config import Settings
+from hotline.db import make_engine, make_session_factory, transaction
+from hotline.directory.service import load_reference_data
+from hotline.events import InProcessBus
+from hotline.migrate import upgrade
+from hotline.services import Services
+from hotline.tickets import service
+from hotline.workflow import Actor, Role
+
+PASSWORD = "bench-pass"
+USERS = (("op", "operator", None), ("disp", "dispatcher", None), ("zj", "department", "ZJ"))
+STEPS = ("create", "dispatch", "accept", "reply", "revisit", "close")
+CONTENT = "小区旁边工地夜里一直打桩，吵得老人孩子睡不着，希望尽快处理。"
+
+
+def _prepare(url: str) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        load_reference_data(session)
+        seed_calendar(session)
+        for name, role, department in USERS:
+            add_user(session, name, role, PASSWORD, department=department, now=datetime.now())
+    engine.dispose()
+
+
+def _database(kind: str) -> tuple[str, Callable[[], None]]:
+    if kind == "sqlite":
+        folder = tempfile.mkdtemp(prefix="hotline-bench-")
+        return f"sqlite:///{folder}/bench.db", lambda: None
+    server = os.environ.get(
+        "HOTLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    name = f"hotline_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    return url, drop
+
+
+def _percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p50 = ordered[len(ordered) // 2] * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    return f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
+
+
+def direct(url: str, tickets: int) -> float:
+    """The same cycle through the service layer in one thread: the ceiling for HTTP."""
+    svc = Services(Settings(database_url=url), bus=InProcessBus())
+    op, disp = Actor("op", Role.OPERATOR), Actor("disp", Role.DISPATCHER)
+    zj = Actor("zj", Role.DEPARTMENT, "ZJ")
+    steps = (
+        (disp, "dispatch", {"department": "ZJ"}),
+        (zj, "accept", {}),
+        (zj, "reply", {"content": "已处理"}),
+        (op, "revisit", {"rating": "满意", "solved": True}),
+        (op, "close", {}),
+    )
+    data = service.NewTicket(content=CONTENT, citizen_phone="13812345678", type="投诉")
+    started = time.perf_counter()
+    for _ in range(tickets):
+        with svc.unit() as (session, _outbox):
+            ticket, _ = service.create_ticket(session, op, data, svc.clock())
+            ticket_id = ticket.id
+        for actor, action, params in steps:
+            with svc.unit() as (session, _outbox):
+                service.act(session, actor, ticket_id, action, params, svc.context(session))
+    elapsed = time.perf_counter() - started
+    svc.close()
+    return tickets / elapsed
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _http_cycles(
+    base: str, tickets: int, concurrency: int
+) -> tuple[float, dict[str, list[float]]]:
+    latencies: dict[str, list[float]] = defaultdict(list)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        tokens = {}
+        for name, _, _ in USERS:
+            reply = await client.post(
+                "/api/auth/token", data={"username": name, "password": PASSWORD}
+            )
+            tokens[name] = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for number in range(tickets):
+            queue.put_nowait(number)
+
+        async def call(step: str, user: str, path: str, body: dict) -> dict:  # type: ignore[type-arg]
+            began = time.perf_counter()
+            reply = await client.post(path, json=body, headers=tokens[user])
+            latencies[step].append(time.perf_counter() - began)
+            if reply.status_code >= 300:
+                raise RuntimeError(f"{step}: {reply.status_code} {reply.text[:200]}")
+            return reply.json()
+
+        async def worker() -> None:
+            while not queue.empty():
+                queue.get_nowait()
+                body = {"content": CONTENT, "citizen_phone": "13812345678", "type": "投诉"}
+                ticket = await call("create", "op", "/api/tickets", body)
+                path = f"/api/tickets/{ticket['id']}/actions/"
+                await call("dispatch", "disp", path + "dispatch", {"department": "ZJ"})
+                await call("accept", "zj", path + "accept", {})
+                await call("reply", "zj", path + "reply", {"content": "已处理"})
+                await call("revisit", "op", path + "revisit", {"rating": "满意", "solved": True})
+                await call("close", "op", path + "close", {})
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return tickets / elapsed, latencies
+
+
+def http(
+    url: str, tickets: int, workers: int, concurrency: int
+) -> tuple[float, dict[str, list[float]]]:
+    port = _free_port()
+    env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_SCAN_INTERVAL": "3600"}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "hotline.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    server = subprocess.Popen(command, env=env)
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        return asyncio.run(_http_cycles(f"http://127.0.0.1:{port}", tickets, concurrency))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--concurrency", type=int, default=8, help="tickets in flight at once")
+    args = parser.parse_args()
+
+    url, drop = _database(args.database)
+    try:
+        _prepare(url)
+        direct_rate = direct(url, args.tickets)
+        http_rate, latencies = http(url, args.tickets, args.workers, args.concurrency)
+    finally:
+        drop()
+    calls = args.tickets * len(STEPS)
+    print(
+        f"database {args.database}, {args.tickets} tickets ({calls} calls), "
+        f"{args.workers} worker(s), concurrency {args.concurrency}"
+    )
+    print(f"direct (service layer, 1 thread): {direct_rate:8.1f} tickets/s")
+    print(
+        f"HTTP                            : {http_rate:8.1f} tickets/s  "
+        f"({http_rate * len(STEPS):.0f} calls/s)"
+    )
+    print(f"HTTP / direct                   : {http_rate / direct_rate:8.2f}")
+    for step in STEPS:
+        print(f"  {step:<9} {_percentiles(latencies[step])}")
+    every = [sample for samples in latencies.values() for sample in samples]
+    print(f"  {'all':<9} {_percentiles(every)}  (mean {statistics.fmean(every) * 1000:.1f} ms)")
+    print(f"60,000 tickets would take {60_000 / http_rate / 60:.1f} min over HTTP")
+
+
+if __name__ == "__main__":
+    main()
