@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from hotline.tickets import service
 from hotline.tickets.models import Ticket
-from hotline.workflow import Actor, Context, Role, Status, WorkflowEvent
+from hotline.workflow import Actor, Context, Role, SlaPolicy, Status, WorkflowEvent
 
 SYSTEM = Actor(username="system", role=Role.SYSTEM)
 SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 
 
-def flag(ticket: Ticket, now: datetime, due_soon_share: float) -> str:
+def flag(ticket: Ticket, now: datetime, due_soon_share: float = SlaPolicy.due_soon_share) -> str:
     """The colour of the clock that is running: signing while dispatched, replying after."""
     if ticket.status == Status.DISPATCHED.value:
         due = ticket.sign_due

@@ -68,7 +68,7 @@ def ticket_summary(
             "sign_due": ticket.sign_due,
             "reply_due": ticket.reply_due,
             "deadline_provisional": ticket.deadline_provisional,
-            "sla_flag": flag(ticket, now, 0.75),
+            "sla_flag": flag(ticket, now),
             "supervised": ticket.supervised,
             "supervision_due": ticket.supervision_due,
             "extension_pending_days": ticket.extension_pending_days,
