@@ -30,7 +30,7 @@ BASELINE_WEEKS = 4
 MIN_TICKETS = 5
 RISE_FACTOR = 3.0
 # A ticket joins a topic when its words are this close to the topic's words so far.
-TOPIC_TEXT = 0.3
+TOPIC_TEXT = 0.25
 KEYWORDS = 5
 
 

@@ -1,7 +1,8 @@
 """At ticket creation: duplicate candidates (same matter, same place, still open) and 重复来电.
 
 Both compare tickets by the words of their content (classifier.text tokens of two characters or
-more, cosine similarity) and by place (the street and 小区 named in address and content).
+more, without common words and place names; cosine similarity) and by place (the street and 小区
+named in address and content, found by classifier.places).
 """
 
 from __future__ import annotations
@@ -37,9 +38,74 @@ MAX_POOL = 2000
 OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
 
 
-def content_terms(text: str) -> Counter[str]:
-    """Content words: single characters are mostly particles (的、了、我) and only add noise."""
-    return Counter(t for t in tokenize_normalized(normalize(text).lower()) if len(t) >= 2)
+# Words any caller uses whatever the matter; they only make unrelated tickets look alike.
+COMMON_WORDS = frozenset(
+    [
+        "现在",
+        "没有",
+        "问题",
+        "反映",
+        "什么",
+        "时候",
+        "今天",
+        "昨天",
+        "家里",
+        "我家",
+        "一点",
+        "我们",
+        "你们",
+        "他们",
+        "这个",
+        "那个",
+        "怎么",
+        "为什么",
+        "已经",
+        "还是",
+        "还有",
+        "一下",
+        "请问",
+        "知道",
+        "情况",
+        "希望",
+        "尽快",
+        "处理",
+        "解决",
+        "市民",
+        "来电",
+        "一直",
+        "总是",
+        "就是",
+        "可以",
+        "能不能",
+        "是不是",
+        "怎么办",
+        "开始",
+        "中午",
+        "晚上",
+        "早上",
+        "小区",
+        "附近",
+        "这边",
+        "那边",
+        "旁边",
+        "门口",
+    ]
+)
+# Parts of a compound domain word ("暖气不热" → 暖气、气不、不热) let it meet plainer wording.
+PART_WEIGHT = 0.5
+
+
+def content_terms(text: str, places: frozenset[str] = frozenset()) -> Counter[str]:
+    """The words that say what the matter is: no particles, common words or place names."""
+    terms: Counter[str] = Counter()
+    for token in tokenize_normalized(normalize(text).lower()):
+        if len(token) < 2 or token in COMMON_WORDS or any(token in p for p in places):
+            continue
+        terms[token] += 1
+        if len(token) >= 3:
+            for i in range(len(token) - 1):
+                terms[token[i : i + 2]] += PART_WEIGHT
+    return terms
 
 
 def cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -49,14 +115,17 @@ def cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
 
 
-def places_of(ticket: Ticket) -> frozenset[str]:
-    """Streets and 小区 named by the ticket, e.g. {"胜利路", "金桂园小区"}."""
-    found = set()
+def places_of(ticket: Ticket) -> tuple[frozenset[str], frozenset[str]]:
+    """Streets and 小区 named by the ticket ({"胜利路", "金桂园小区"}), and the division's words."""
+    found: set[str] = set()
+    division_words: set[str] = set()
     for text in (ticket.address, ticket.content):
-        place = extract_places(normalize(text or "")).place
-        if place:
-            found.update(place.split())
-    return frozenset(found)
+        match = extract_places(normalize(text or ""))
+        if match.place:
+            found.update(match.place.split())
+        if match.division_text:
+            division_words.add(match.division_text)
+    return frozenset(found), frozenset(division_words)
 
 
 @dataclass(frozen=True)
@@ -80,8 +149,8 @@ class TicketProfile:
 
     def __init__(self, ticket: Ticket) -> None:
         self.ticket = ticket
-        self.terms = content_terms(ticket.content)
-        self.places = places_of(ticket)
+        self.places, division_words = places_of(ticket)
+        self.terms = content_terms(ticket.content, self.places | division_words)
 
     def likeness(self, other: TicketProfile) -> Likeness:
         return Likeness(round(cosine(self.terms, other.terms), 4), bool(self.places & other.places))
@@ -130,12 +199,12 @@ def find_repeat_call(session: Session, ticket: Ticket, now: datetime) -> RepeatC
         )
         .order_by(Ticket.id.desc())
     ).all()
-    terms = content_terms(ticket.content)
+    me = TicketProfile(ticket)
     for previous in earlier:
         same_category = bool(ticket.matter_category) and (
             ticket.matter_category == previous.matter_category
         )
-        similarity = round(cosine(terms, content_terms(previous.content)), 4)
+        similarity = me.likeness(TicketProfile(previous)).text
         if same_category or similarity >= REPEAT_TEXT:
             repeat = RepeatCall(
                 ticket_id=ticket.id,

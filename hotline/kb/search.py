@@ -6,12 +6,13 @@ of a query that is still being typed is also matched as a prefix ("居住" finds
 
 The index is an immutable snapshot swapped in under a lock. It is rebuilt when the highest
 version-row id (every create, edit, publication, withdrawal adds one) moves past the one it was
-built from; token counts are cached per (entry, version), so only changed entries are re-cut.
+built from; token counts are cached by content, so only changed entries are cut again.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -44,8 +45,6 @@ PREFIX_WEIGHT = 0.6
 DEFAULT_LIMIT = 10
 _TYPING_ENDS = " \t\n，,。.！!？?；;、"
 
-FieldTexts = dict[str, str]
-
 
 def _expandable(token: str) -> bool:
     """Chinese words and Latin words of two letters or more; digits are never a prefix."""
@@ -54,22 +53,24 @@ def _expandable(token: str) -> bool:
     return not token.isascii() or len(token) >= 2
 
 
-def field_texts(entry: KbEntry) -> FieldTexts:
-    return {
-        "questions": "\n".join(entry.questions),
-        "title": entry.title,
-        "matter_category": entry.matter_category,
-        "answer": entry.answer,
-        "guide": "\n".join(
+def field_texts(entry: KbEntry) -> tuple[str, ...]:
+    """The entry's searchable texts, in the order of FIELD_WEIGHTS."""
+    return (
+        "\n".join(entry.questions),
+        entry.title,
+        entry.matter_category,
+        entry.answer,
+        "\n".join(
             [*entry.conditions, *entry.materials, entry.location, entry.fees, entry.time_limit]
         ),
-    }
+    )
 
 
-def weighted_counts(texts: FieldTexts) -> Counter[str]:
+# Keyed by content, so an unchanged entry is never cut again, whichever index rebuilds.
+@functools.lru_cache(maxsize=50_000)
+def weighted_counts(texts: tuple[str, ...]) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for name, text in texts.items():
-        weight = FIELD_WEIGHTS[name]
+    for weight, text in zip(FIELD_WEIGHTS.values(), texts, strict=True):
         for token in tokenize_normalized(normalize(text).lower()):
             counts[token] += weight
     return counts
@@ -194,7 +195,6 @@ class KbIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
-        self._counts: dict[tuple[int, int], Counter[str]] = {}
 
     @staticmethod
     def change_counter(session: Session) -> int:
@@ -216,13 +216,7 @@ class KbIndex:
         entries = session.scalars(
             select(KbEntry).where(KbEntry.status == PUBLISHED).order_by(KbEntry.id)
         ).all()
-        counts: dict[tuple[int, int], Counter[str]] = {}
-        rows = []
-        for entry in entries:
-            key = (entry.id, entry.version)
-            counts[key] = self._counts.get(key) or weighted_counts(field_texts(entry))
-            rows.append((entry.id, entry.valid_from, entry.valid_to, counts[key]))
-        self._counts = counts  # entries no longer published drop out of the cache
+        rows = [(e.id, e.valid_from, e.valid_to, weighted_counts(field_texts(e))) for e in entries]
         return _build(counter, rows)
 
     def search(self, session: Session, query: str, today: date, limit: int) -> list[Hit]:

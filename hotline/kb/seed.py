@@ -24,7 +24,7 @@ def seed_entries() -> list[dict[str, Any]]:
 
 def seed_kb(session: Session, now: datetime) -> int:
     """Add the seed entries not yet present (same department and title); returns how many."""
-    present = set(session.execute(select(KbEntry.department_code, KbEntry.title)).tuples())
+    present = {(d, t) for d, t in session.execute(select(KbEntry.department_code, KbEntry.title))}
     added = 0
     for row in seed_entries():
         if (row["department"], row["title"]) in present:

@@ -67,6 +67,30 @@ class VersionIn(BaseModel):
 # ---------------------------------------------------------------- knowledge base
 
 
+class SearchIn(BaseModel):
+    q: str
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=50)
+
+
+def _search(svc: Services, q: str, limit: int) -> dict[str, Any]:
+    with svc.sessions() as session:
+        today = svc.clock().date()
+        hits = index_of(svc).search(session, q, today, limit)
+        rows = session.scalars(select(KbEntry).where(KbEntry.id.in_([h.entry_id for h in hits])))
+        found = {entry.id: entry for entry in rows}
+        items = [
+            {
+                **entries.entry_dict(found[hit.entry_id], today),
+                "score": hit.score,
+                "matched": list(hit.matched),
+            }
+            for hit in hits
+            # An entry may have changed since the index snapshot was taken.
+            if hit.entry_id in found and entries.offered(found[hit.entry_id], today)
+        ]
+    return {"items": items}
+
+
 @router.get("/api/kb/search")
 def search(
     q: str = "",
@@ -74,29 +98,19 @@ def search(
     _: Principal = Depends(STAFF),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    """Published, currently valid entries for what the operator types or the transcript says.
+    """Published, currently valid entries for what the operator types.
 
     An empty or blank query answers an empty list (pages call this on every keystroke).
     """
-    with svc.sessions() as session:
-        today = svc.clock().date()
-        hits = index_of(svc).search(session, q, today, limit)
-        found = {
-            e.id: e
-            for e in session.scalars(
-                select(KbEntry).where(KbEntry.id.in_([h.entry_id for h in hits]))
-            )
-        }
-        items = [
-            {
-                **entries.entry_dict(found[h.entry_id], today),
-                "score": h.score,
-                "matched": list(h.matched),
-            }
-            for h in hits
-            if h.entry_id in found and entries.offered(found[h.entry_id], today)
-        ]
-    return {"query": q, "items": items}
+    return _search(svc, q, limit)
+
+
+@router.post("/api/kb/search")
+def search_transcript(
+    body: SearchIn, _: Principal = Depends(STAFF), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    """The same search for a streaming transcript, too long for a URL; only its latest part counts."""
+    return _search(svc, body.q, body.limit)
 
 
 @router.get("/api/kb/entries")

@@ -1,0 +1,151 @@
+"""Search as the operator uses it: typing, a streaming transcript, validity, bad queries."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from hotline.kb.search import MAX_QUERY_CHARS
+from tests.core.conftest import Api, Clock
+from tests.kb.conftest import entry_body
+
+
+def titles(api: Api, q: str, user: str = "op", **params: object) -> list[str]:
+    reply = api.get(user, "/api/kb/search", q=q, **params)
+    assert reply.status_code == 200, reply.text
+    return [item["title"] for item in reply.json()["items"]]
+
+
+def test_typing_finds_the_entry_from_its_first_characters(api: Api, seeded: int) -> None:
+    assert seeded >= 60
+    assert titles(api, "异地就医")[0] == "异地就医备案"
+    assert titles(api, "异地就")[0] == "异地就医备案"  # still typing
+    assert titles(api, "居住")[0] == "居住证办理"
+    assert titles(api, "暖气不热")[0] == "暖气不热报修"
+    assert titles(api, "养老金认证")[0] == "养老金领取资格认证"
+
+
+def test_a_spoken_transcript_finds_the_matter(api: Api, seeded: int) -> None:
+    transcript = "喂你好，嗯，我想问一下，我退休了要去儿子那边长住，那个看病的话医保怎么弄"
+    assert titles(api, transcript)[0] == "异地就医备案"
+    assert titles(api, "我们小区今天怎么停水了，什么时候来水")[0] == "停水查询"
+
+
+def test_the_answer_carries_the_guide_and_the_matched_words(api: Api, seeded: int) -> None:
+    item = api.get("op", "/api/kb/search", q="异地就医备案").json()["items"][0]
+    assert item["department"] == "YB" and item["offered"] is True
+    assert "本人有效身份证件或社会保障卡" in item["materials"]
+    assert "异地就医备案" in item["matched"] and item["score"] > 0
+
+
+def test_question_variants_outweigh_a_mention_in_an_answer(api: Api) -> None:
+    asked = entry_body(title="甲", questions=["电梯加装怎么申请"], answer="向街道提出。")
+    mentioned = entry_body(
+        title="乙", questions=["维修资金怎么用"], answer="电梯加装也可申请维修资金。"
+    )
+    for body in (mentioned, asked):
+        created = api.post("disp", "/api/kb/entries", body).json()
+        api.post("disp", f"/api/kb/entries/{created['id']}/publish", {"version": 1})
+    assert titles(api, "电梯加装") == ["甲", "乙"]
+
+
+def test_only_published_entries_within_their_validity_are_offered(api: Api, clock: Clock) -> None:
+    today = clock.now.date()
+    bodies = {
+        "草稿": entry_body(title="草稿", questions=["公租房草稿问法"]),
+        "已过期": entry_body(
+            title="已过期",
+            questions=["公租房过期问法"],
+            valid_from=str(today - timedelta(days=60)),
+            valid_to=str(today - timedelta(days=1)),
+        ),
+        "未生效": entry_body(
+            title="未生效",
+            questions=["公租房未生效问法"],
+            valid_from=str(today + timedelta(days=3)),
+        ),
+        "有效": entry_body(title="有效", questions=["公租房有效问法"]),
+    }
+    for title, body in bodies.items():
+        created = api.post("disp", "/api/kb/entries", body).json()
+        if title != "草稿":
+            api.post("disp", f"/api/kb/entries/{created['id']}/publish", {"version": 1})
+    assert titles(api, "公租房") == ["有效"]
+    clock.now += timedelta(days=5)  # the future entry starts to apply
+    assert sorted(titles(api, "公租房")) == ["有效", "未生效"]
+
+
+def test_the_index_follows_edits_and_withdrawals(api: Api, seeded: int) -> None:
+    entry = api.get("op", "/api/kb/search", q="结婚登记").json()["items"][0]
+    assert entry["title"] == "结婚登记"
+    changed = {**entry_body(department="MZ", title="结婚登记", questions=["领证预约怎么约"])}
+    reply = api.client.put(
+        f"/api/kb/entries/{entry['id']}",
+        json={**changed, "answer": "在豫事办预约。", "version": entry["version"]},
+        headers=api.headers("disp"),
+    )
+    assert reply.status_code == 200, reply.text
+    assert titles(api, "领证预约")[0] == "结婚登记"
+    api.post(
+        "disp", f"/api/kb/entries/{entry['id']}/withdraw", {"version": reply.json()["version"]}
+    )
+    assert "结婚登记" not in titles(api, "领证预约")
+
+
+def test_empty_and_huge_queries(api: Api, seeded: int) -> None:
+    for q in ("", "   ", "，。！"):
+        reply = api.get("op", "/api/kb/search", q=q)
+        assert reply.status_code == 200 and reply.json()["items"] == []
+    question = "身份证丢了怎么补办"
+    # A streaming transcript is posted; only its latest part is searched.
+    transcript = "医保" * 4_000 + "啊" * (2_000 - len(question)) + question
+    assert len(transcript) == 10_000 > MAX_QUERY_CHARS
+    reply = api.post("op", "/api/kb/search", {"q": transcript})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["items"][0]["title"] == "身份证补领换领"
+    typed = ("x " * 5_000)[: 10_000 - len(question)] + question
+    assert len(typed) == 10_000
+    assert titles(api, typed)[0] == "身份证补领换领"
+    too_long_limit = api.post("op", "/api/kb/search", {"q": "医保", "limit": 500})
+    assert too_long_limit.status_code == 422
+    bad_limit = api.get("op", "/api/kb/search", q="医保", limit=0)
+    assert bad_limit.status_code == 422 and bad_limit.json()["code"] == "invalid_input"
+
+
+def test_markup_in_a_query_is_ignored(api: Api, seeded: int) -> None:
+    assert titles(api, '<b class="x">居住证</b>')[0] == "居住证办理"
+    assert titles(api, "<script></script>") == []
+
+
+def test_every_staff_role_may_search_the_public_may_not(api: Api, seeded: int) -> None:
+    for user in ("op", "disp", "sup", "zj"):
+        assert titles(api, "居住证", user=user)[0] == "居住证办理"
+    assert api.client.get("/api/kb/search", params={"q": "居住证"}).status_code == 401
+
+
+def test_searches_while_entries_change_all_answer(api: Api, seeded: int) -> None:
+    entry = api.get("op", "/api/kb/search", q="停水").json()["items"][0]
+    headers = api.headers("op")
+    failures: list[int] = []
+
+    def search() -> None:
+        for _ in range(10):
+            reply = api.client.get("/api/kb/search", params={"q": "停水"}, headers=headers)
+            if reply.status_code != 200 or not reply.json()["items"]:
+                failures.append(reply.status_code)
+
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    version = entry["version"]
+    for n in range(3):
+        body = {**entry_body(department="GS", title="停水查询", questions=[f"停水第{n}次问法"])}
+        reply = api.client.put(
+            f"/api/kb/entries/{entry['id']}",
+            json={**body, "version": version},
+            headers=api.headers("disp"),
+        )
+        version = reply.json()["version"]
+    for thread in threads:
+        thread.join()
+    assert failures == []
