@@ -109,6 +109,8 @@ class ActionSpec:
     sources: frozenset[Status]
     roles: frozenset[Role]
     handler: Handler
+    # Department staff act only on their own department's tickets, co-handlers' notes aside.
+    lead_department_only: bool = True
 
 
 # ---------------------------------------------------------------- helpers
@@ -479,6 +481,7 @@ ACTIONS: dict[str, ActionSpec] = {
         frozenset({Status.ACCEPTED, Status.DISPATCHED}),
         frozenset({Role.DEPARTMENT}),
         _assist,
+        lead_department_only=False,
     ),
     "revisit": ActionSpec(
         "回访", frozenset({Status.REPLIED}), CENTRE | frozenset({Role.CITIZEN}), _revisit
@@ -511,7 +514,7 @@ def actions_from(status: Status) -> list[str]:
 def _may(spec: ActionSpec, state: TicketState, actor: Actor) -> bool:
     if actor.role not in spec.roles:
         return False
-    if actor.role == Role.DEPARTMENT and spec.roles == LEAD_DEPARTMENT:
+    if actor.role == Role.DEPARTMENT and spec.lead_department_only:
         return actor.department == state.department
     return True
 

@@ -188,3 +188,21 @@ def test_any_sequence_of_actions_keeps_the_ticket_consistent(
             assert state.closed_at is not None
         if state.rectification_open:
             assert state.rectification_due is not None
+
+
+def test_only_the_lead_department_rectifies_and_co_handlers_assist() -> None:
+    state = new(
+        status=Status.ACCEPTED,
+        department="ZJ",
+        co_handlers=("CG",),
+        rectification_open=True,
+        rectification_due=MONDAY,
+    )
+    record = {"verification": "v", "rectification": "r", "feedback": "f"}
+    with pytest.raises(Forbidden):
+        apply(state, "rectify", CG, record, CTX)
+    assert not apply(state, "rectify", ZJ, record, CTX).state.rectification_open
+    assisted = apply(state, "assist", CG, {"content": "协办意见"}, CTX)
+    assert assisted.events[0].data["department"] == "CG"
+    with pytest.raises(Forbidden):
+        apply(state, "assist", Actor("hb", Role.DEPARTMENT, "HB"), {"content": "x"}, CTX)
