@@ -31,6 +31,7 @@ def test_pages_need_login_and_each_role_lands_on_its_own_page(people: Session) -
     page.click("#login-form button[type=submit]")
     expect(page.locator("#login-error")).to_be_visible()
     expect(page.locator("#login-error")).to_contain_text("密码")
+    screenshot(page, "login")
 
     for user, path in STAFF_PAGES.items():
         signed = people.signed_in(user)

@@ -79,9 +79,10 @@ export const rateTicket = (number, rating) =>
 export const publishedRatings = (query) => get("/api/public/ratings", query);
 
 // --- telephony, speech, classifier, knowledge base: may be absent (see isUnavailable)
-export const calls = () => get("/api/calls");
+export const calls = async (query) => (await get("/api/calls", query)).items;
 export const transferCall = (callId, target, mode) =>
   post(`/api/calls/${callId}/transfer`, { target, mode });
+// → {repeat_caller, calls, tickets} over the last 30 days
 export const callHistory = (phone) => get("/api/calls/history", { phone });
 export const setAgentStatus = (paused, reason) => post("/api/agents/me/status", { paused, reason });
 export const transcript = (uuid) => get(`/api/transcripts/${encodeURIComponent(uuid)}`);
@@ -90,7 +91,9 @@ export const searchKnowledge = async (q) => (await get("/api/kb/search", { q }))
 export const hotspots = async () => (await get("/api/hotspots")).items;
 export const callStats = (query) => get("/api/stats/calls", query);
 
-// --- live events: one EventSource per page, handlers by event type ("*" hears everything)
+// --- live events: one EventSource per page, handlers by event type ("*" hears everything).
+// Handlers get (data, eventType): the SSE event name is the type, because a ticket event's
+// data.type is overwritten by the ticket's own type (投诉, 咨询 …).
 export function subscribe(handlers, onStatus = () => {}) {
   const source = new EventSource("/api/events/stream");
   const deliver = (type) => (message) => {
@@ -100,8 +103,8 @@ export function subscribe(handlers, onStatus = () => {}) {
     } catch {
       return;
     }
-    handlers[type]?.(data);
-    handlers["*"]?.(data);
+    handlers[type]?.(data, type);
+    handlers["*"]?.(data, type);
   };
   for (const type of EVENT_TYPES) source.addEventListener(type, deliver(type));
   source.onopen = () => onStatus(true);

@@ -2,7 +2,7 @@
 import * as api from "./api.js";
 import {
   $, actionBar, altKeys, departmentOptions, el, explain, fillSelect, formatTime, initLayout,
-  queueItem, showLive, ticketDetail, ticketHeader, toast, unavailableNote,
+  newestOnly, queueItem, showLive, ticketDetail, ticketHeader, toast, unavailableNote,
 } from "./ui.js";
 
 initLayout();
@@ -49,7 +49,7 @@ const CALL_STATES = { ringing: "振铃", queued: "排队中", answered: "通话�
 
 async function loadCurrentCall() {
   try {
-    const mine = (await api.calls()).filter((c) => c.state === "ringing" || c.state === "answered");
+    const mine = await api.calls({ state: "ringing,answered", page_size: 1 });
     if (mine.length) showCall(mine[0]);
   } catch (error) {
     if (!api.isUnavailable(error)) return toast(explain(error), "error");
@@ -57,28 +57,33 @@ async function loadCurrentCall() {
   }
 }
 
+// The call service's screen-pop history when it is installed, else the tickets filed from the number.
+async function callerHistory(phone) {
+  try {
+    return await api.callHistory(phone);
+  } catch (error) {
+    if (!api.isUnavailable(error)) throw error;
+    const tickets = (await api.listTickets({ phone, page_size: 10 })).items;
+    return { repeat_caller: tickets.length > 0, calls: null, tickets };
+  }
+}
+
 async function loadCallerHistory(phone) {
   const box = $("#caller-history");
-  let tickets = [];
-  let earlierCalls = null;
+  let history;
   try {
-    tickets = (await api.listTickets({ phone, page_size: 10 })).items;
+    history = await callerHistory(phone);
   } catch (error) {
     box.replaceChildren(el("p", { class: "error" }, explain(error)));
     return;
   }
-  try {
-    earlierCalls = await api.callHistory(phone);
-  } catch (error) {
-    if (!api.isUnavailable(error)) toast(explain(error), "error");
-  }
-  const callCount = earlierCalls ? earlierCalls.length : 0;
-  const repeat = tickets.length > 0 || callCount > 1;
+  const { tickets, calls } = history;
+  const repeat = history.repeat_caller || tickets.length > 0;
   $("#call-card").classList.toggle("repeat", repeat);
   box.replaceChildren(
     repeat
       ? el("p", {}, el("span", { class: "tag repeat", id: "repeat-caller" }, "重复来电"),
-          ` 历史工单 ${tickets.length} 件${earlierCalls ? `，来电 ${callCount} 次` : ""}`)
+          ` 历史工单 ${tickets.length} 件${calls ? `，近 ${history.days ?? 30} 天来电 ${calls.length} 次` : ""}`)
       : el("p", { class: "muted" }, "首次来电，无历史工单。"),
     el("ul", { class: "queue" }, tickets.map((t) =>
       el("li", {}, el("span", {}, `${formatTime(t.created_at)} ${t.number} ${t.status_label}`),
@@ -117,8 +122,7 @@ async function transfer(target) {
   if (!currentCall) return toast(`当前没有通话，无法转接 ${target.name}`, "error");
   try {
     const result = await api.transferCall(currentCall.id, target.code, mode);
-    toast(`已${mode === "attended" ? "三方" : ""}转接 ${target.name}`, "ok");
-    if (result && result.id) showCall(result);
+    toast(`正在${mode === "attended" ? "三方" : ""}转接 ${target.name}（${result.dialled || target.code}）`, "ok");
   } catch (error) {
     if (api.isUnavailable(error)) {
       $("#transfer-note").replaceChildren(unavailableNote("转接服务"));
@@ -306,8 +310,13 @@ async function loadRevisits() {
     : [el("li", { class: "muted" }, "暂无待回访工单。")]));
 }
 
-async function openRevisit(id) {
+let openRevisitId = null;
+const nextRevisitLoad = newestOnly();
+async function openRevisit(id, { keepForm = false } = {}) {
+  openRevisitId = id;
+  const isNewest = nextRevisitLoad();
   const ticket = await api.getTicket(id);
+  if (!isNewest() || (keepForm && $("#revisit-detail form"))) return;
   $("#revisit-detail").replaceChildren(
     ticketHeader(ticket),
     actionBar(ticket, REVISIT_ACTIONS, () => {
@@ -333,9 +342,11 @@ async function start() {
     "transcript.partial": (data) => onTranscript(data, false),
     "transcript.final": (data) => onTranscript(data, true),
     "classification.suggested": (data) => (!currentCall || data.call_id === currentCall.id) && showSuggestion(data),
-    "ticket.replied": loadRevisits,
-    "ticket.revisited": loadRevisits,
-    "ticket.closed": loadRevisits,
+    "*": (data, type) => {
+      if (!type.startsWith("ticket.")) return;
+      loadRevisits();
+      if (data.ticket_id === openRevisitId) openRevisit(openRevisitId, { keepForm: true });
+    },
   }, showLive);
 }
 

@@ -1,6 +1,9 @@
 // What the dispatch desk and the department portal share: queues on the left, one ticket open.
 import * as api from "./api.js";
-import { $, actionBar, altKeys, el, explain, listKeys, queueItem, showLive, tickCountdowns, ticketDetail, ticketHeader, toast } from "./ui.js";
+import {
+  $, actionBar, altKeys, el, explain, listKeys, newestOnly, queueItem, showLive, tickCountdowns,
+  ticketDetail, ticketHeader, toast,
+} from "./ui.js";
 
 /**
  * queues: [{list, count, load() → tickets, extra?(ticket) → node}];
@@ -8,15 +11,19 @@ import { $, actionBar, altKeys, el, explain, listKeys, queueItem, showLive, tick
  */
 export function desk({ queues, actions, primaryKey, primaryAction }) {
   let openId = null;
+  const nextLoad = newestOnly();
 
-  async function open(id) {
+  // keepForm: a live refresh must not wipe a form someone is filling in.
+  async function open(id, { keepForm = false } = {}) {
     openId = id;
+    const isNewest = nextLoad();
     const detail = $("#detail");
     try {
       const ticket = await api.getTicket(id);
+      if (!isNewest() || (keepForm && detail.querySelector("form"))) return;
       detail.replaceChildren(
         ticketHeader(ticket),
-        actionBar(ticket, actions, () => refresh()),
+        actionBar(ticket, actions, () => refresh(true)),
         ticketDetail(ticket),
       );
       for (const button of document.querySelectorAll(".queue button.item")) {
@@ -27,7 +34,7 @@ export function desk({ queues, actions, primaryKey, primaryAction }) {
     }
   }
 
-  async function refresh() {
+  async function refresh(reopen, { keepForm = false } = {}) {
     try {
       await Promise.all(queues.map(async (queue) => {
         const tickets = await queue.load();
@@ -36,7 +43,7 @@ export function desk({ queues, actions, primaryKey, primaryAction }) {
           ? tickets.map((t) => queueItem(t, open, queue.extra?.(t)))
           : [el("li", { class: "muted" }, "暂无")]));
       }));
-      if (openId !== null) await open(openId);
+      if (openId !== null && reopen) await open(openId, { keepForm });
     } catch (error) {
       toast(explain(error), "error");
     }
@@ -45,6 +52,18 @@ export function desk({ queues, actions, primaryKey, primaryAction }) {
   listKeys(".queue");
   tickCountdowns();
   altKeys({ [primaryKey]: () => $(`#detail [data-action="${primaryAction}"]`)?.click() });
-  api.subscribe({ "*": (event) => event.type.startsWith("ticket.") && refresh() }, showLive);
-  refresh();
+  // One action publishes several events at once: refresh once for the burst, and re-read the
+  // open ticket only when it changed.
+  let pending = null;
+  let openChanged = false;
+  function onTicketEvent(data) {
+    openChanged ||= data.ticket_id === openId;
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      refresh(openChanged, { keepForm: true });
+      openChanged = false;
+    }, 250);
+  }
+  api.subscribe({ "*": (data, type) => type.startsWith("ticket.") && onTicketEvent(data) }, showLive);
+  refresh(false);
 }

@@ -92,6 +92,17 @@ async function loadLists() {
   fill("#due-soon", "#due-soon-count", dueSoon);
 }
 
+$("#search-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const { items } = await api.listTickets({ q: $("#search-q").value.trim(), page_size: 20 });
+    $("#search-results").replaceChildren(...(items.length ? items.map((t) => queueItem(t, openTicket))
+      : [el("li", { class: "muted" }, "没有找到工单。")]));
+  } catch (error) {
+    toast(explain(error), "error");
+  }
+});
+
 async function loadOptional(box, what, fetch, render) {
   try {
     box.replaceChildren(render(await fetch()));
@@ -133,5 +144,5 @@ $("#start").value = isoDate(new Date(today.getTime() - 6 * 86400000));
 $("#period").addEventListener("submit", refresh);
 altKeys({ r: refresh });
 tickCountdowns();
-api.subscribe({ "*": (event) => event.type.startsWith("ticket.") && loadLists().catch(() => {}) }, showLive);
+api.subscribe({ "*": (_, type) => type.startsWith("ticket.") && loadLists().catch(() => {}) }, showLive);
 refresh();

@@ -393,6 +393,16 @@ export function queueItem(ticket, onOpen, extra = null) {
     extra));
 }
 
+// For async loads that race (a click and a live refresh): only the newest may render.
+// Each call returns a check that stays true until the next call.
+export function newestOnly() {
+  let latest = 0;
+  return () => {
+    const mine = ++latest;
+    return () => mine === latest;
+  };
+}
+
 // Keeps every countdown on the page current.
 export function tickCountdowns() {
   setInterval(() => {
