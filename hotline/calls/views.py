@@ -141,8 +141,8 @@ async def set_my_status(
     body: PauseIn, request: Request, who: Principal = Depends(OPERATORS)
 ) -> dict[str, Any]:
     """示忙 (paused) / 示闲 in the queue."""
-    interface = _interface(who)
     bridge = bridge_of(request.app)
+    interface = _interface(who)
     with telephony_errors():
         await bridge.ami.queue_pause(interface, body.paused, body.reason)
     return {"interface": interface, "paused": body.paused, "reason": body.reason}
@@ -151,8 +151,8 @@ async def set_my_status(
 @router.post("/api/agents/me/login")
 async def queue_login(request: Request, who: Principal = Depends(OPERATORS)) -> dict[str, Any]:
     """签入: the operator's softphone joins the queue."""
-    interface = _interface(who)
     bridge = bridge_of(request.app)
+    interface = _interface(who)
     with telephony_errors():
         await bridge.ami.queue_login(interface, member_name=who.actor.username)
     return {"interface": interface, "logged_in": True}
@@ -161,8 +161,8 @@ async def queue_login(request: Request, who: Principal = Depends(OPERATORS)) -> 
 @router.post("/api/agents/me/logout")
 async def queue_logout(request: Request, who: Principal = Depends(OPERATORS)) -> dict[str, Any]:
     """签出: the operator's softphone leaves the queue."""
-    interface = _interface(who)
     bridge = bridge_of(request.app)
+    interface = _interface(who)
     with telephony_errors():
         await bridge.ami.queue_logout(interface)
     return {"interface": interface, "logged_in": False}
