@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from classifier.training import DEFAULT_LABEL_COLUMN, TrainingDataError, read_labelled_csv
+from classifier.labelled import DEFAULT_LABEL_COLUMN, TrainingDataError, read_labelled_csv
 
 app = typer.Typer(
     help="Routing classifier: train, evaluate and predict departments for 12345 texts."
@@ -52,9 +52,8 @@ def train(
     try:
         training = read_labelled_csv(data, label_column)
         held_out = read_labelled_csv(eval_data, label_column) if eval_data else None
-        card = train_and_save(
-            training, out, label_column=label_column, eval_data=held_out, progress=True
-        )
+        typer.echo(f"training on {len(training.rows)} rows …", err=True)
+        card = train_and_save(training, out, label_column=label_column, eval_data=held_out)
     except TrainingDataError as exc:
         _fail(str(exc))
     typer.echo(

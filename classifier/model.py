@@ -1,21 +1,21 @@
-"""The routing model: load the persisted pipelines and turn a citizen's words into a Suggestion."""
+"""The routing model: load the persisted pipeline and turn a citizen's words into a Suggestion."""
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
-from sklearn.pipeline import Pipeline
 
 from classifier import rules
-from classifier.features import fast_predict_proba, feature_names, linear_weights
+from classifier.features import RoutingPipeline
 from classifier.places import extract_places
 from classifier.text import normalize, warm_up
 
@@ -26,6 +26,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 MAX_TEXT_CHARS = 3000
 DEFAULT_THRESHOLD = 0.4
 MODEL_CONFIG = "model.json"
+# The fitted RoutingPipeline, pickled whole and zlib-compressed (plain pickle + zlib load
+# faster than joblib, whose import alone took longer than the load goal allows). Like any
+# pickle, load only model files you made or trust.
+MODEL_FILE = "model.pickle.z"
+MODEL_FORMAT = 2
 OUTPUTS = ("department", "type", "urgency", "emergency")
 NO_EMERGENCY = "none"
 UNKNOWN = "未知"  # type/urgency when the model directory has no pipeline for them
@@ -71,48 +76,56 @@ class ModelDirectoryError(ValueError):
 
 @dataclass
 class RoutingModel:
-    pipelines: dict[str, Pipeline]
+    """A fitted :class:`RoutingPipeline` plus the rules, places and the uncertainty threshold."""
+
+    pipeline: RoutingPipeline
     threshold: float = DEFAULT_THRESHOLD
     label_column: str = "department"
     _names: np.ndarray = field(init=False, repr=False)
-    _weights: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if "department" not in self.pipelines:
-            raise ModelDirectoryError("a routing model needs at least the department pipeline")
-        self._names = feature_names(self.pipelines["department"])
-        self._weights = linear_weights(self.pipelines["department"])
+        if "department" not in self.pipeline.outputs:
+            raise ModelDirectoryError("a routing model needs at least the department output")
+        self._names = self.pipeline.feature_names()
 
     @property
     def departments(self) -> list[str]:
-        return [str(c) for c in self.pipelines["department"].classes_]
+        return [str(c) for c in self.pipeline.classes_["department"]]
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.pipeline.outputs
 
     @classmethod
     def load(cls, path: Path | None = None) -> RoutingModel:
-        """Load a model directory written by ``classifier.training.train_model``."""
+        """Load a model directory written by :meth:`save` (``model.json`` + ``model.joblib``)."""
         directory = Path(path) if path is not None else default_model_dir()
         config_path = directory / MODEL_CONFIG
         if not config_path.is_file():
             raise ModelDirectoryError(
                 f"no routing model in {directory} (missing {MODEL_CONFIG}); "
-                "train one with `python -m classifier train DATA.csv --out DIR`"
+                "train one with `hotline classifier train DATA.csv --out DIR`"
             )
         config = json.loads(config_path.read_text(encoding="utf-8"))
-        pipelines = {
-            name: joblib.load(directory / f"{name}.joblib") for name in config["pipelines"]
-        }
+        if config.get("format") != MODEL_FORMAT or not (directory / MODEL_FILE).is_file():
+            raise ModelDirectoryError(
+                f"{directory} holds a routing model of format {config.get('format')!r}, "
+                f"this version reads format {MODEL_FORMAT} ({MODEL_FILE}); retrain it with "
+                "`hotline classifier train DATA.csv --out DIR`"
+            )
         warm_up()
-        return cls(pipelines, config.get("threshold", DEFAULT_THRESHOLD), config["label_column"])
+        pipeline = pickle.loads(zlib.decompress((directory / MODEL_FILE).read_bytes()))
+        return cls(pipeline, config.get("threshold", DEFAULT_THRESHOLD), config["label_column"])
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        for name, pipeline in self.pipelines.items():
-            joblib.dump(pipeline, directory / f"{name}.joblib", compress=3)
+        data = pickle.dumps(self.pipeline, protocol=pickle.HIGHEST_PROTOCOL)
+        (directory / MODEL_FILE).write_bytes(zlib.compress(data, 6))
         config = {
-            "format": 1,
+            "format": MODEL_FORMAT,
             "label_column": self.label_column,
             "threshold": self.threshold,
-            "pipelines": sorted(self.pipelines),
+            "outputs": self.outputs,
         }
         (directory / MODEL_CONFIG).write_text(json.dumps(config, indent=2), encoding="utf-8")
 
@@ -153,25 +166,25 @@ class RoutingModel:
             truncated=truncated,
         )
 
-    def _labels(self, name: str, texts: list[str]) -> list[str]:
-        if name not in self.pipelines:
-            return [UNKNOWN] * len(texts)
-        pipeline = self.pipelines[name]
-        _features, probabilities = fast_predict_proba(pipeline, texts)
-        return [str(pipeline.classes_[k]) for k in np.argmax(probabilities, axis=1)]
+    def _labels(self, name: str, probabilities: dict[str, np.ndarray], n: int) -> list[str]:
+        if name not in probabilities:
+            return [UNKNOWN] * n
+        classes = self.pipeline.classes_[name]
+        return [str(classes[k]) for k in np.argmax(probabilities[name], axis=1)]
 
     def _predict_readable(self, texts: list[str]) -> list[Suggestion]:
-        department = self.pipelines["department"]
-        features, probabilities = fast_predict_proba(department, texts)
-        classes = department.classes_
-        types = self._labels("type", texts)
-        urgencies = self._labels("urgency", texts)
-        emergency_model = self._model_emergencies(texts)
+        rows = [self.pipeline.vectorize(text) for text in texts]
+        probabilities = self.pipeline.probabilities(rows)
+        department = probabilities["department"]
+        classes = self.pipeline.classes_["department"]
+        types = self._labels("type", probabilities, len(texts))
+        urgencies = self._labels("urgency", probabilities, len(texts))
+        emergency_model = self._model_emergencies(texts, probabilities)
         suggestions = []
         for row, text in enumerate(texts):
-            order = np.argsort(-probabilities[row])[:3]
-            top3 = [(str(classes[k]), float(probabilities[row, k])) for k in order]
-            evidence = self._evidence(features[row], int(order[0]))
+            order = np.argsort(-department[row])[:3]
+            top3 = [(str(classes[k]), float(department[row, k])) for k in order]
+            evidence = self._evidence(*rows[row], int(order[0]))
             emergency_hit = rules.detect_emergency(text)
             emergency = emergency_hit.code if emergency_hit else emergency_model[row]
             utility = self._utility(text, top3[0], evidence)
@@ -206,17 +219,18 @@ class RoutingModel:
             )
         return suggestions
 
-    def _model_emergencies(self, texts: list[str]) -> list[str | None]:
-        """The emergency model's line where it is confident and the call is not guarded."""
-        if "emergency" not in self.pipelines:
+    def _model_emergencies(
+        self, texts: list[str], probabilities: dict[str, np.ndarray]
+    ) -> list[str | None]:
+        """The emergency head's line where it is confident and the call is not guarded."""
+        if "emergency" not in probabilities:
             return [None] * len(texts)
-        pipeline = self.pipelines["emergency"]
-        _features, probabilities = fast_predict_proba(pipeline, texts)
+        classes = self.pipeline.classes_["emergency"]
         found: list[str | None] = []
         for row, text in enumerate(texts):
-            best = int(np.argmax(probabilities[row]))
-            code = str(pipeline.classes_[best])
-            confident = probabilities[row, best] >= EMERGENCY_MODEL_MIN_PROBABILITY
+            best = int(np.argmax(probabilities["emergency"][row]))
+            code = str(classes[best])
+            confident = probabilities["emergency"][row, best] >= EMERGENCY_MODEL_MIN_PROBABILITY
             if code != NO_EMERGENCY and confident and not rules.emergency_guarded(text):
                 found.append(code)
             else:
@@ -233,15 +247,19 @@ class RoutingModel:
             return UTILITY_DEPARTMENT_LINES.get(code)
         return None
 
-    def _evidence(self, row: Any, class_index: int) -> list[str]:
+    def _evidence(self, indices: np.ndarray, values: np.ndarray, class_index: int) -> list[str]:
         """The features that pushed this text towards the chosen class the most."""
-        weights = self._weights[class_index if self._weights.shape[0] > 1 else 0]
-        contributions = row.data * weights[row.indices]
+        weights = self.pipeline.head_weights("department")
+        if weights.shape[1] > 1:
+            class_weights = weights[:, class_index]
+        else:  # binary head: its one column speaks for the second class, against the first
+            class_weights = weights[:, 0] if class_index == 1 else -weights[:, 0]
+        contributions = values * class_weights[indices]
         chosen: list[str] = []
         for position in np.argsort(-contributions):
             if contributions[position] <= 0 or len(chosen) >= EVIDENCE_SIZE - 2:
                 break
-            name = str(self._names[row.indices[position]]).strip()
+            name = str(self._names[indices[position]]).strip()
             parts = name.split(" ")
             if min(len(part) for part in parts) < 2:  # lone characters explain nothing
                 continue

@@ -6,8 +6,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.labelled import TEXT_COLUMN, read_labelled_csv
 from classifier.model import RoutingModel
-from classifier.training import fit_output, mandate_examples, read_labelled_csv
+from classifier.training import train_routing_model
 
 DEFAULT_SEED_CORPUS = Path(__file__).resolve().parent / "data" / "corpus_train.csv"
 HOLDOUT_FRACTION = 0.3
@@ -60,10 +61,11 @@ def retrain(
     out_dir: Path,
     seed_corpus: Path | None = None,
 ) -> RetrainResult:
-    """Retrain the department pipeline on the seed corpus plus corrections (text, department).
+    """Retrain on the seed corpus plus corrections (text, department).
 
-    The type, urgency and emergency pipelines are carried over from ``base_model``. The new
-    model is written to ``out_dir`` either way; ``promoted`` says whether the app should switch.
+    The whole pipeline is refitted (the shared features must see the corrections' words); the
+    type, urgency and emergency heads learn from the seed corpus, whose rows carry those labels.
+    The new model is written to ``out_dir`` either way; ``promoted`` says whether to switch.
     """
     if not corrections:
         raise ValueError("no corrections to learn from")
@@ -81,14 +83,9 @@ def retrain(
         raise ValueError(f"corrections name departments the model does not know: {unknown}")
     learn, held = split_corrections(list(corrections))
     seed = read_labelled_csv(seed_corpus or DEFAULT_SEED_CORPUS, old.label_column)
-    texts = [row["text"] for row in seed.rows] + [text for text, _ in learn]
-    labels = [row[old.label_column] for row in seed.rows] + [label for _, label in learn]
-    for text, code in mandate_examples(set(labels)):
-        texts.append(text)
-        labels.append(code)
-    pipelines = dict(old.pipelines)
-    pipelines["department"] = fit_output(texts, labels, "department")
-    new = RoutingModel(pipelines, threshold=old.threshold, label_column=old.label_column)
+    rows = seed.rows + [{TEXT_COLUMN: text, old.label_column: label} for text, label in learn]
+    new = train_routing_model(rows, old.label_column)
+    new.threshold = old.threshold
     old_score, new_score = _accuracy(old, held), _accuracy(new, held)
     new.save(out_dir)
     return RetrainResult(new_score >= old_score, old_score, new_score, len(corrections), out_dir)

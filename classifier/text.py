@@ -8,18 +8,56 @@ callers never touch jieba's global default instance.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
+import os
 import re
+import sys
+import tempfile
 import threading
 import unicodedata
 from pathlib import Path
+from types import ModuleType
 
-import jieba
 import opencc
 
 from classifier.reference import REFERENCE_DIR, load_departments, load_divisions
 
 USER_DICT = Path(__file__).resolve().parent / "data" / "userdict.txt"
+
+
+def _import_jieba() -> ModuleType:
+    """Import jieba without letting it import the deprecated ``pkg_resources`` (most of its
+    import time), which it uses only to open its own files: without it, jieba opens them by
+    path. Nothing else is affected: the block is lifted right after."""
+    if "pkg_resources" in sys.modules:
+        return importlib.import_module("jieba")
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes its import fail
+    try:
+        return importlib.import_module("jieba")
+    finally:
+        del sys.modules["pkg_resources"]
+
+
+jieba = _import_jieba()
+
+
+def cache_dir() -> Path:
+    """A writable directory for jieba's prefix-dictionary cache: ``$HOTLINE_CACHE_DIR``,
+    else ``$XDG_CACHE_HOME/hotline`` (``~/.cache/hotline``), else the system temp dir."""
+    configured = os.environ.get("HOTLINE_CACHE_DIR")
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    for candidate in (configured, str(Path(xdg) / "hotline")):
+        if not candidate:
+            continue
+        try:
+            Path(candidate).mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(candidate, os.W_OK):
+            return Path(candidate)
+    return Path(tempfile.gettempdir())
+
 
 # Scope texts and user-dictionary words get this frequency so jieba keeps them whole.
 _DOMAIN_WORD_FREQ = 3000
@@ -47,6 +85,8 @@ _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 
 
 def _strip_controls(text: str) -> str:
+    if text.isprintable():  # no control, format, private-use or unassigned characters
+        return text
     return "".join(
         " " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch
         for ch in text
@@ -95,6 +135,7 @@ class _DomainTokenizer:
     def _build() -> jieba.Tokenizer:
         logging.getLogger("jieba").setLevel(logging.WARNING)
         tokenizer = jieba.Tokenizer()
+        tokenizer.tmp_dir = str(cache_dir())  # read from there, written once if missing
         tokenizer.initialize()
         for word in domain_words():
             tokenizer.add_word(word, _DOMAIN_WORD_FREQ)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from classifier.labelled import read_labelled_csv
 from classifier.model import RoutingModel, default_model_dir
-from classifier.training import read_labelled_csv, train_and_save
+from classifier.training import save_with_card, train_routing_model
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "classifier" / "data"
 TRAIN_CSV = DATA_DIR / "corpus_train.csv"
@@ -42,9 +43,22 @@ def small_train_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_model_dir(tmp_path_factory: pytest.TempPathFactory, small_train_csv: Path) -> Path:
+def small_test_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample_corpus(TEST_CSV, tmp_path_factory.mktemp("data") / "small_test.csv", 8)
+
+
+@pytest.fixture(scope="session")
+def small_trained(small_train_csv: Path) -> RoutingModel:
+    """Trained in this process: its pipeline still holds the fitted scikit-learn parts."""
+    return train_routing_model(read_labelled_csv(small_train_csv).rows)
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(
+    tmp_path_factory: pytest.TempPathFactory, small_train_csv: Path, small_trained: RoutingModel
+) -> Path:
     out = tmp_path_factory.mktemp("small_model")
-    train_and_save(read_labelled_csv(small_train_csv), out)
+    save_with_card(small_trained, read_labelled_csv(small_train_csv), out, training_seconds=0.0)
     return out
 
 

@@ -1,4 +1,4 @@
-"""The CLI contract, through a real subprocess (`python -m classifier`)."""
+"""The CLI contract, in process through Typer's runner (one real `python -m classifier`)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,45 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from classifier.cli import app
 
 from .conftest import TEST_CSV
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "classifier", *map(str, args)],
+class Outcome:
+    """A finished command: ``returncode``, ``stdout`` and ``stderr`` like a subprocess."""
+
+    def __init__(self, result: Result) -> None:
+        self.returncode = result.exit_code
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+
+
+def run_cli(*args: object) -> Outcome:
+    return Outcome(CliRunner().invoke(app, [str(arg) for arg in args]))
+
+
+def test_module_entry_point_runs(small_model_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "classifier", "predict", "低保怎么申请", "--model", small_model_dir],
         capture_output=True,
         text=True,
         timeout=120,
     )
-
-
-def test_train_writes_a_model_with_its_card(tmp_path: Path, small_train_csv: Path) -> None:
-    out = tmp_path / "model"
-    result = run_cli("train", small_train_csv, "--out", out, "--eval-data", TEST_CSV)
     assert result.returncode == 0, result.stderr
-    for name in ("model.json", "department.joblib", "model_card.json", "model_card.md",
+    assert json.loads(result.stdout)["top3"]
+
+
+def test_train_writes_a_model_with_its_card(
+    tmp_path: Path, small_train_csv: Path, small_test_csv: Path
+) -> None:
+    out = tmp_path / "model"
+    result = run_cli("train", small_train_csv, "--out", out, "--eval-data", small_test_csv)
+    assert result.returncode == 0, result.stderr
+    for name in ("model.json", "model.pickle.z", "model_card.json", "model_card.md",
                  "confusion_matrix.txt", "confusion_matrix.png"):  # fmt: skip
         assert (out / name).is_file(), name
     card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from classifier.labelled import read_labelled_csv
 from classifier.model import RoutingModel, default_model_dir
-from classifier.training import read_labelled_csv
 
 from .conftest import TEST_CSV
 from .test_rules import INDIRECT_EMERGENCIES, NOT_EMERGENCIES
@@ -96,15 +96,3 @@ def test_environment_variable_overrides_the_model_dir(
     monkeypatch.setenv("HOTLINE_CLASSIFIER_MODEL", str(small_model_dir))
     assert default_model_dir() == small_model_dir
     assert RoutingModel.load().departments
-
-
-def test_fast_probabilities_equal_scikit_learns(shipped_model: RoutingModel) -> None:
-    import numpy as np
-
-    from classifier.features import fast_predict_proba
-    from classifier.text import normalize
-
-    texts = [row["text"] for row in read_labelled_csv(TEST_CSV).rows[:100]]
-    for pipeline in shipped_model.pipelines.values():
-        _features, fast = fast_predict_proba(pipeline, [normalize(t) for t in texts])
-        np.testing.assert_allclose(fast, pipeline.predict_proba(texts), atol=1e-9)

@@ -1,0 +1,73 @@
+"""The one fitted pipeline: its fast path equals scikit-learn, and it survives a save/load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier.features import RoutingPipeline, char_ngrams
+from classifier.labelled import read_labelled_csv
+from classifier.model import RoutingModel
+from classifier.text import normalize
+
+from .conftest import TEST_CSV
+
+ODD_TEXTS = ["", "Ｈｅｌｌｏ  WORLD 123", "红旗区  金桂园小区", "a\tb\n\nc", "😀😀", "x"]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    return [row["text"] for row in read_labelled_csv(TEST_CSV).rows[:150]] + ODD_TEXTS
+
+
+def test_char_ngrams_are_scikit_learns(texts: list[str]) -> None:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    reference = CountVectorizer(analyzer="char", ngram_range=(1, 3)).build_analyzer()
+    for text in [normalize(t) for t in texts] + ["  A  b\t\tC  "]:
+        assert sorted(char_ngrams(text)) == sorted(reference(text))
+
+
+def test_features_equal_the_fitted_feature_union(small_trained: RoutingModel, texts) -> None:  # type: ignore[no-untyped-def]
+    pipeline = small_trained.pipeline
+    assert pipeline.fitted_ is not None
+    reference = pipeline.fitted_.features.transform([normalize(t) for t in texts])
+    np.testing.assert_allclose(pipeline.transform(texts).toarray(), reference.toarray(), atol=1e-6)
+
+
+def test_probabilities_equal_each_heads_predict_proba(small_trained: RoutingModel, texts) -> None:  # type: ignore[no-untyped-def]
+    pipeline = small_trained.pipeline
+    assert pipeline.fitted_ is not None
+    features = pipeline.fitted_.features.transform([normalize(t) for t in texts])
+    probabilities = pipeline.predict_proba(texts)
+    assert set(probabilities) == {"department", "type", "urgency", "emergency"}
+    for name, head in pipeline.fitted_.heads.items():
+        np.testing.assert_allclose(probabilities[name], head.predict_proba(features), atol=1e-5)
+        assert list(pipeline.classes_[name]) == list(head.classes_)
+
+
+def test_saved_and_loaded_model_predicts_the_same(
+    small_trained: RoutingModel, small_model_dir: Path, texts: list[str]
+) -> None:
+    loaded = RoutingModel.load(small_model_dir)
+    assert loaded.pipeline.fitted_ is None  # only the arrays prediction needs are persisted
+    assert [s.to_dict() for s in loaded.predict_many(texts)] == [
+        s.to_dict() for s in small_trained.predict_many(texts)
+    ]
+
+
+def test_one_object_from_raw_text_to_every_output(small_trained: RoutingModel) -> None:
+    predicted = small_trained.pipeline.predict(["我想问一下异地就医备案怎么办理", "家里暖气不热"])
+    assert predicted["department"] == ["YB", "RL"]
+    assert set(predicted) == {"department", "type", "urgency", "emergency"}
+
+
+def test_fit_refuses_mismatched_or_missing_labels() -> None:
+    with pytest.raises(ValueError, match="no output labels"):
+        RoutingPipeline().fit(["a", "b"], {})
+    with pytest.raises(ValueError, match="1 labels for 2 texts"):
+        RoutingPipeline().fit(["a", "b"], {"department": ["GA"]})
+    with pytest.raises(ValueError, match="at least 2 examples"):
+        RoutingPipeline().fit(["户口", "低保", "医保"], {"department": ["GA", "MZ", "MZ"]})
