@@ -131,25 +131,23 @@ class _Snapshot:
             return []
         terms = np.fromiter(weights.keys(), dtype=np.int64)
         query_vector = np.fromiter(weights.values(), dtype=np.float64)
-        columns = self.term_weights[:, terms].tocsr()
+        columns = self.term_weights[:, terms]
         scores = np.asarray(columns @ query_vector).ravel()
         day = today.toordinal()
         scores[(self.valid_from > day) | (self.valid_to < day)] = 0.0
         candidates = np.flatnonzero(scores > 0)
-        if not len(candidates):
-            return []
-        best = candidates[np.argsort(-scores[candidates], kind="stable")[:limit]]
-        hits = []
-        for row in best:
-            present = columns[row].indices
-            hits.append(
-                Hit(
-                    entry_id=int(self.entry_ids[row]),
-                    score=round(float(scores[row]), 4),
-                    matched=tuple(sorted(self.term_names[terms[i]] for i in present)),
-                )
+        if len(candidates) > limit:
+            candidates = candidates[np.argpartition(-scores[candidates], limit)[:limit]]
+        best = candidates[np.argsort(-scores[candidates], kind="stable")]
+        present = columns[best].toarray() > 0  # which query terms each hit contains
+        return [
+            Hit(
+                entry_id=int(self.entry_ids[row]),
+                score=round(float(scores[row]), 4),
+                matched=tuple(sorted(self.term_names[terms[i]] for i in np.flatnonzero(found))),
             )
-        return hits
+            for row, found in zip(best, present, strict=True)
+        ]
 
 
 def _build(
