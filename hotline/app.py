@@ -143,6 +143,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         public_views,
         admin_views,
         kb_views,
+        routing_views,
         call_views,
         speech_views,
         web_views,

@@ -7,6 +7,7 @@ from hotline.calendar.models import CalendarDay, CalendarYear
 from hotline.calls.models import Call
 from hotline.db import Base
 from hotline.directory.models import Department, Division, RoutingRule, TransferTarget
+from hotline.routing.models import RoutingLabel
 from hotline.speech.models import TranscriptSegment, TranscriptStream
 from hotline.tickets.models import (
     Dispatch,
@@ -33,6 +34,7 @@ __all__ = [
     "Extension",
     "Rating",
     "Rectification",
+    "RoutingLabel",
     "RoutingRule",
     "Setting",
     "Supervision",

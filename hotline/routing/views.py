@@ -1,0 +1,60 @@
+"""Routing API: classify a text, and see where dispatchers corrected the suggestions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from hotline.deps import Principal, require, services
+from hotline.errors import HotlineError, InvalidInput
+from hotline.routing import service
+from hotline.services import Services
+from hotline.workflow import Role
+
+router = APIRouter(prefix="/api", tags=["routing"])
+CENTRE = require(Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR)
+SUPERVISORS = require(Role.SUPERVISOR, Role.DISPATCHER)
+# The classifier cuts longer texts itself; this bounds the request body.
+MAX_REQUEST_CHARS = 20_000
+
+
+class ClassifierUnavailable(HotlineError):
+    status = 503
+    code = "classifier_unavailable"
+
+
+class ClassifyIn(BaseModel):
+    text: str = Field(max_length=MAX_REQUEST_CHARS)
+
+
+@router.post("/classify")
+def classify(
+    body: ClassifyIn,
+    _who: Principal = Depends(CENTRE),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """The routing suggestion for a text (blank text → uncertain with a reason)."""
+    if svc.router is None:
+        raise ClassifierUnavailable("分类模型未加载，请联系管理员（HOTLINE_CLASSIFIER_MODEL）")
+    return svc.router.suggest(body.text)
+
+
+@router.get("/routing/corrections")
+def corrections(
+    start: date | None = None,
+    end: date | None = None,
+    _who: Principal = Depends(SUPERVISORS),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """Per department, how often dispatchers corrected the suggestion to it or away from it."""
+    if start and end and start > end:
+        raise InvalidInput("开始日期不能晚于结束日期", field="start")
+    with svc.sessions() as session:
+        return service.correction_counts(
+            session,
+            datetime.combine(start, time()) if start else None,
+            datetime.combine(end + timedelta(days=1), time()) if end else None,
+        )
