@@ -84,7 +84,9 @@ class CallRecorder:
                 session, change.call, change.settled_transfers, self.services.clock()
             )
             tickets = service.tickets_of_calls(session, [change.call.id])[change.call.id]
-            payload = service.call_dict(change.call, tickets, show_phone=True)
+            # The live stream reaches every signed-in user, department staff too: the caller's
+            # number is masked there; operators read it from GET /api/calls/{id}.
+            payload = service.call_dict(change.call, tickets, show_phone=False)
             outbox.events.append(
                 Event(type=event.kind, payload=jsonable({**payload, "call_id": change.call.id}))
             )
