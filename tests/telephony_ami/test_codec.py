@@ -98,3 +98,34 @@ def test_encoder_round_trips_and_refuses_injection() -> None:
     assert message.action == "Originate" and message.values("Variable") == ["A=1", "B=2"]
     with pytest.raises(AMIEncodeError):
         encode_action("Redirect", {"Exten": "119\r\nAction: Logoff"})
+
+
+def test_a_missing_separator_is_not_hidden_by_a_value_holding_one() -> None:
+    # Same count of ": " as lines, so only a per-line check sees the malformed line.
+    data = b"Event: X\r\nfoo\r\nK: a: b\r\n\r\nEvent: Y\r\n\r\n"
+    items = AMIDecoder(expect_banner=False).feed(data)
+    assert [type(i) for i in items] == [ProtocolError, Message]
+    assert items[1].event == "Y"
+
+
+def test_bulk_feed_matches_byte_by_byte_on_every_kind_of_message() -> None:
+    data = (
+        b"Event: A\r\nChanVariable: X=1\r\nChanVariable: Y=2\r\n\r\n"
+        b"Response: Success\r\nOutput: one\r\nOutput: two\r\n\r\n"
+        b"Action: Ping\r\nActionID: 3\r\n\r\n"
+        b": no key\r\nEvent: B\r\n\r\n"
+        b"Bad key: v\r\nEvent: C\r\n\r\n"
+        b"Event: D\r\nEmpty: \r\nValue: has: colon space\r\n\r\n"
+        b"Event: E\r\nK: \x01\r\n\r\n"
+        b"Event: F\r\nK: 1\r\n\r\n"
+    )
+    whole = AMIDecoder(expect_banner=False).feed(data)
+    decoder = AMIDecoder(expect_banner=False)
+    assert [
+        item for byte in range(len(data)) for item in decoder.feed(data[byte : byte + 1])
+    ] == whole
+    kinds = [type(i).__name__ for i in whole]
+    assert kinds == ["Message"] * 8  # an empty key or one with a space is kept as it came
+    assert whole[0].values("ChanVariable") == ["X=1", "Y=2"] and whole[1].output == ["one", "two"]
+    assert whole[2].action == "Ping" and whole[5].get("Value") == "has: colon space"
+    assert whole[6].get("K") == "\x01" and whole[7].get("K") == "1"
