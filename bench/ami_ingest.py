@@ -1,7 +1,10 @@
 """AMI ingest: events/s parsed + tracked over loopback TCP, beside the peers' parsers alone.
 
 The stream is every cacofonisk capture (from ../shared) concatenated many times with fresh
-ids. Usage: ``.venv/bin/python bench/ami_ingest.py [--repeat 40]``.
+ids. Every contender consumes the whole stream (its count of events is checked) in each
+round; rounds are interleaved so load changes hit them alike, and the median is reported,
+as wall-clock and as CPU time of this process. Usage:
+``.venv/bin/python bench/ami_ingest.py [--repeat 40] [--rounds 5]``.
 """
 
 from __future__ import annotations
@@ -9,8 +12,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
+import os
 import re
+import socket
+import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from asterisk.ami.event import Event as AsteriskAmiEvent
@@ -21,6 +29,7 @@ from telephony.calls import CallTracker
 
 CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "ami-captures" / "cacofonisk"
 ID_FIELDS = re.compile(r"^(\w*(?:Uniqueid|Linkedid)): (.+)$", re.MULTILINE)
+READ_SIZE = 65536  # what AMIClient._read_loop asks the StreamReader for
 
 
 def build_stream(repeat: int) -> tuple[bytes, int]:
@@ -34,34 +43,31 @@ def build_stream(repeat: int) -> tuple[bytes, int]:
     return "".join(copies).encode(), len(events) * repeat
 
 
-async def ours_over_tcp(stream: bytes) -> int:
-    async def serve(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(stream)
-        await writer.drain()
-        writer.close()
+def serve_stream(listener: socket.socket, stream: bytes, connections: int) -> None:
+    """The stand-in Asterisk, in its own process: the recorded stream to each connection."""
+    for _ in range(connections):
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(stream)
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
-    finished = 0
 
-    def sink(event: object) -> None:
-        nonlocal finished
-        finished += 1
-
-    decoder, tracker, count = AMIDecoder(expect_banner=False), CallTracker(sink), 0
-    while chunk := await reader.read(262144):
+async def ours_over_tcp(address: tuple[str, int]) -> int:
+    reader, writer = await asyncio.open_connection(*address)
+    decoder, tracker, count = AMIDecoder(expect_banner=False), CallTracker(lambda _: None), 0
+    while chunk := await reader.read(READ_SIZE):
         for item in decoder.feed(chunk):
             if isinstance(item, Message):
                 tracker.handle(item.headers)
                 count += 1
     writer.close()
-    server.close()
     return count
 
 
 def ours_parse_only(stream: bytes) -> int:
     decoder = AMIDecoder(expect_banner=False)
-    return sum(len(decoder.feed(stream[i : i + 262144])) for i in range(0, len(stream), 262144))
+    return sum(
+        len(decoder.feed(stream[i : i + READ_SIZE])) for i in range(0, len(stream), READ_SIZE)
+    )
 
 
 def asterisk_ami_parse(stream: bytes) -> int:
@@ -78,29 +84,47 @@ def panoramisk_parse(stream: bytes) -> int:
     )
 
 
-def best_rate(run: object, events: int, rounds: int = 3) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        run()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - start)
-    return events / best
+def timed(run: Callable[[], int], events: int) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    count = run()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if count != events:
+        raise SystemExit(f"{run}: {count} events instead of {events}")
+    return wall, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     stream, events = build_stream(args.repeat)
-    print(f"stream: {events} events, {len(stream) / 1e6:.1f} MB")
-    rates = {
-        "ours: TCP + parse + track": best_rate(lambda: asyncio.run(ours_over_tcp(stream)), events),
-        "ours: parse only": best_rate(lambda: ours_parse_only(stream), events),
-        "asterisk-ami: parse only": best_rate(lambda: asterisk_ami_parse(stream), events),
-        "panoramisk: parse only": best_rate(lambda: panoramisk_parse(stream), events),
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = multiprocessing.Process(
+        target=serve_stream, args=(listener, stream, args.rounds), daemon=True
+    )
+    server.start()
+    address = listener.getsockname()[:2]
+    contenders: dict[str, Callable[[], int]] = {
+        "ours: TCP + parse + track": lambda: asyncio.run(ours_over_tcp(address)),
+        "ours: parse only": lambda: ours_parse_only(stream),
+        "asterisk-ami: parse only": lambda: asterisk_ami_parse(stream),
+        "panoramisk: parse only": lambda: panoramisk_parse(stream),
     }
-    for name, rate in rates.items():
-        print(f"{name:28s} {rate:>10,.0f} events/s")
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
+    load = [os.getloadavg()[0]]
+    for _ in range(args.rounds):
+        for name, run in contenders.items():
+            times[name].append(timed(run, events))
+        load.append(os.getloadavg()[0])
+    server.join()
+    print(f"stream: {events} events, {len(stream) / 1e6:.1f} MB; {args.rounds} rounds, medians")
+    print(f"1-minute load average during the run: {min(load):.1f}-{max(load):.1f}")
+    print(f"{'':28s} {'wall events/s':>14s} {'CPU events/s':>14s}")
+    for name, samples in times.items():
+        wall = events / statistics.median(w for w, _ in samples)
+        cpu = events / statistics.median(c for _, c in samples)
+        print(f"{name:28s} {wall:>14,.0f} {cpu:>14,.0f}")
 
 
 if __name__ == "__main__":
