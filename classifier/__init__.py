@@ -1,7 +1,9 @@
 """Text in, routing decision out: jieba + scikit-learn. Never imports hotline.
 
 The public names are loaded lazily so ``from classifier.text import tokenize`` (used by the
-knowledge-base search) does not pull in scikit-learn.
+knowledge-base search) does not pull in scikit-learn. No submodule shares a public name
+(``retrain`` lives in ``classifier.retraining``): importing a submodule binds its name on the
+package, which would shadow the lazily exported function.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from classifier.model import RoutingModel, Suggestion, default_model_dir
-    from classifier.retrain import RetrainResult, retrain
+    from classifier.retraining import RetrainResult, retrain
 
 __all__ = ["RetrainResult", "RoutingModel", "Suggestion", "default_model_dir", "retrain"]
 
@@ -19,8 +21,8 @@ _HOMES = {
     "RoutingModel": "classifier.model",
     "Suggestion": "classifier.model",
     "default_model_dir": "classifier.model",
-    "RetrainResult": "classifier.retrain",
-    "retrain": "classifier.retrain",
+    "RetrainResult": "classifier.retraining",
+    "retrain": "classifier.retraining",
 }
 
 

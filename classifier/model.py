@@ -26,9 +26,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 MAX_TEXT_CHARS = 3000
 DEFAULT_THRESHOLD = 0.4
 MODEL_CONFIG = "model.json"
-# The fitted RoutingPipeline, pickled whole and zlib-compressed (plain pickle + zlib load
-# faster than joblib, whose import alone took longer than the load goal allows). Like any
-# pickle, load only model files you made or trust.
+# The fitted RoutingPipeline, pickled whole and zlib-compressed (plain pickle + zlib instead
+# of joblib, whose import alone took ~0.5 s on the busy bench machine). Like any pickle,
+# load only model files you made or trust.
 MODEL_FILE = "model.pickle.z"
 MODEL_FORMAT = 2
 OUTPUTS = ("department", "type", "urgency", "emergency")
@@ -98,7 +98,7 @@ class RoutingModel:
 
     @classmethod
     def load(cls, path: Path | None = None) -> RoutingModel:
-        """Load a model directory written by :meth:`save` (``model.json`` + ``model.joblib``)."""
+        """Load a model directory written by :meth:`save` (``model.json`` + ``MODEL_FILE``)."""
         directory = Path(path) if path is not None else default_model_dir()
         config_path = directory / MODEL_CONFIG
         if not config_path.is_file():

@@ -45,7 +45,7 @@ def retrain_command(
 
     The new model goes to a new versioned directory; when promoted, point
     HOTLINE_CLASSIFIER_MODEL at it and restart the app. Exit code 1 = refused (worse)."""
-    from classifier import retrain
+    from classifier import RoutingModel, retrain
     from hotline.config import Settings
     from hotline.db import make_engine, make_session_factory
     from hotline.routing.router import model_directory
@@ -55,8 +55,6 @@ def retrain_command(
     base = model.resolve() if model else model_directory(settings.classifier_model)
     if not (base / "model.json").is_file():
         _fail(f"no routing model in {base}")
-    from classifier.model import RoutingModel
-
     known = set(RoutingModel.load(base).departments)
     engine = make_engine(settings.database_url)
     try:

@@ -37,6 +37,22 @@ def sample_corpus(path: Path, out: Path, per_department: int, seed: int = 7) -> 
     return out
 
 
+def scrambled_corpus(path: Path, out: Path, seed: int = 3) -> Path:
+    """``path`` with its department labels shuffled: whatever a model learns from it does
+    worse than a sane model on correctly labelled texts."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    labels = [row["department"] for row in rows]
+    random.Random(seed).shuffle(labels)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(
+            {**row, "department": label} for row, label in zip(rows, labels, strict=True)
+        )
+    return out
+
+
 @pytest.fixture(scope="session")
 def small_train_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return sample_corpus(TRAIN_CSV, tmp_path_factory.mktemp("data") / "small.csv", 40)

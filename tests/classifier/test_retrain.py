@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import random
 from pathlib import Path
 
 import pytest
 
 from classifier.model import RoutingModel
-from classifier.retrain import retrain, split_corrections
+from classifier.retraining import retrain, split_corrections
+
+from .conftest import scrambled_corpus
 
 # A matter the corpus never mentions, which dispatchers keep correcting to CG.
 NEW_MATTER = [
@@ -49,19 +49,7 @@ def test_retrain_promotes_a_model_that_learnt_the_corrections(
 def test_retrain_refuses_a_worse_model(
     tmp_path: Path, small_model_dir: Path, small_train_csv: Path
 ) -> None:
-    # A seed corpus whose labels were scrambled: whatever it learns is worse than the old model
-    # on correctly labelled corrections.
-    with small_train_csv.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    labels = [row["department"] for row in rows]
-    random.Random(3).shuffle(labels)
-    scrambled = tmp_path / "scrambled.csv"
-    with scrambled.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(
-            {**row, "department": label} for row, label in zip(rows, labels, strict=True)
-        )
+    scrambled = scrambled_corpus(small_train_csv, tmp_path / "scrambled.csv")
     corrections = [
         ("我想问一下异地就医备案怎么办理", "YB"), ("医保卡丢了怎么补", "YB"),
         ("低保怎么申请", "MZ"), ("结婚登记需要什么材料", "MZ"),
@@ -95,3 +83,10 @@ def test_bad_corrections_are_refused(
 def test_retrain_never_overwrites_the_base_model(small_model_dir: Path) -> None:
     with pytest.raises(ValueError, match="must differ"):
         retrain([("户口迁移", "GA")], base_model=small_model_dir, out_dir=small_model_dir)
+
+
+def test_the_package_exports_the_function_even_after_its_module_was_imported() -> None:
+    import classifier.retraining  # noqa: F401
+    from classifier import retrain as exported
+
+    assert exported is retrain
