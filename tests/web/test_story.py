@@ -27,7 +27,10 @@ def _submit_action(page: Page, action: str, **fields: str) -> None:
             control.fill(value)
     form.locator("button[type=submit]").click()
     # On success the ticket is re-rendered without the form; on failure the form and message stay.
-    expect(form).to_have_count(0)
+    try:
+        expect(form).to_have_count(0)
+    except AssertionError as failure:
+        raise AssertionError(f"{action} failed: {page.locator('#toast').inner_text()}") from failure
     expect(page.locator("#toast")).to_contain_text("成功")
 
 
@@ -127,6 +130,7 @@ def test_a_complaint_goes_round_the_whole_cycle(people: Session) -> None:
     _submit_action(supervisor, "supervise", reason="群众反复反映，请从严处理", days="3")
     expect(supervisor.locator("#detail .tag.supervised")).to_have_text("督办")
     expect(supervisor.locator("#charts-score svg rect")).not_to_have_count(0)
+    supervisor.evaluate("window.scrollTo(0, 0)")
     screenshot(supervisor, "supervisor")
 
     # Any time, the public: look the ticket up by number + phone and rate it.

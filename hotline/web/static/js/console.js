@@ -314,9 +314,12 @@ let openRevisitId = null;
 const nextRevisitLoad = newestOnly();
 async function openRevisit(id, { keepForm = false } = {}) {
   openRevisitId = id;
+  const formOpen = () => keepForm && $("#revisit-detail form");
+  if (formOpen()) return;
+  if (!keepForm) $("#revisit-detail").replaceChildren(el("p", { class: "muted" }, "加载中…"));
   const isNewest = nextRevisitLoad();
   const ticket = await api.getTicket(id);
-  if (!isNewest() || (keepForm && $("#revisit-detail form"))) return;
+  if (!isNewest() || formOpen()) return;
   $("#revisit-detail").replaceChildren(
     ticketHeader(ticket),
     actionBar(ticket, REVISIT_ACTIONS, () => {

@@ -16,11 +16,15 @@ export function desk({ queues, actions, primaryKey, primaryAction }) {
   // keepForm: a live refresh must not wipe a form someone is filling in.
   async function open(id, { keepForm = false } = {}) {
     openId = id;
-    const isNewest = nextLoad();
     const detail = $("#detail");
+    const formOpen = () => keepForm && detail.querySelector("form");
+    if (formOpen()) return;
+    // An explicit open drops the old buttons at once, so nobody acts on what is being replaced.
+    if (!keepForm) detail.replaceChildren(el("p", { class: "muted" }, "加载中…"));
+    const isNewest = nextLoad();
     try {
       const ticket = await api.getTicket(id);
-      if (!isNewest() || (keepForm && detail.querySelector("form"))) return;
+      if (!isNewest() || formOpen()) return;
       detail.replaceChildren(
         ticketHeader(ticket),
         actionBar(ticket, actions, () => refresh(true)),
