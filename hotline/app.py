@@ -165,7 +165,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     break
                 if not _visible_to(who, event.payload):
                     continue
-                body = json.dumps({"type": event.type, **event.payload}, ensure_ascii=False)
+                body = json.dumps({"event": event.type, **event.payload}, ensure_ascii=False)
                 yield f"event: {event.type}\ndata: {body}\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")

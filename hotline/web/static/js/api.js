@@ -92,8 +92,8 @@ export const hotspots = async () => (await get("/api/hotspots")).items;
 export const callStats = (query) => get("/api/stats/calls", query);
 
 // --- live events: one EventSource per page, handlers by event type ("*" hears everything).
-// Handlers get (data, eventType): the SSE event name is the type, because a ticket event's
-// data.type is overwritten by the ticket's own type (投诉, 咨询 …).
+// Handlers get (data, eventType): the event type is the SSE event name (also data.event);
+// data.type is a ticket's own type (投诉, 咨询 …).
 export function subscribe(handlers, onStatus = () => {}) {
   const source = new EventSource("/api/events/stream");
   const deliver = (type) => (message) => {
