@@ -17,6 +17,7 @@ from hotline.stats import service as stats
 from hotline.stats.views import period
 from hotline.tickets import service
 from hotline.tickets.models import Ticket, TicketAction
+from hotline.tickets.views import file_ticket, publish_all
 from hotline.workflow import Actor, Role, Status
 from hotline.workflow.states import STATUS_LABELS
 
@@ -76,9 +77,8 @@ def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
 def file_request(body: PublicTicketIn, svc: Services = Depends(services)) -> dict[str, Any]:
     data = service.NewTicket(**body.model_dump(), channel="web")
     with svc.unit() as (session, outbox):
-        ticket, events = service.create_ticket(session, WEB_CITIZEN, data, svc.clock())
-        for event in events:
-            outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
+        ticket, events = file_ticket(svc, session, WEB_CITIZEN, data, body.model_dump())
+        publish_all(outbox, ticket, events)
         return _public_view(session, ticket)
 
 
@@ -104,8 +104,7 @@ def rate(number: str, body: PublicRatingIn, svc: Services = Depends(services)) -
         ticket, events = service.act(
             session, WEB_CITIZEN, ticket.id, action, params, svc.context(session)
         )
-        for event in events:
-            outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
+        publish_all(outbox, ticket, events)
         return _public_view(session, ticket)
 
 

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from hotline.deps import Principal, principal, require, services
 from hotline.directory import service as directory
 from hotline.errors import InvalidInput
-from hotline.services import Services, jsonable
+from hotline.services import Outbox, Services, jsonable
 from hotline.tickets import service
 from hotline.tickets.models import Rating, Rectification, Supervision, Ticket, TicketReturn
 from hotline.tickets.sla import flag
-from hotline.workflow import Actor, Role, Status, available_actions
+from hotline.workflow import Actor, Role, Status, WorkflowEvent, available_actions
 from hotline.workflow.states import STATUS_LABELS
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
@@ -165,6 +165,27 @@ def _suggestion(svc: Services, text: str) -> dict[str, Any] | None:
     return router_model.suggest(text) if router_model is not None else None
 
 
+def file_ticket(
+    svc: Services,
+    session: Session,
+    actor: Actor,
+    data: service.NewTicket,
+    request: dict[str, Any],
+) -> tuple[Ticket, list[WorkflowEvent]]:
+    """Create a ticket from any channel: routing suggestion, then the intake hooks
+    (call link, duplicates, repeat callers). The caller publishes the events."""
+    suggestion = _suggestion(svc, data.content) if data.content.strip() else None
+    ticket, events = service.create_ticket(session, actor, data, svc.clock(), suggestion=suggestion)
+    for hook in svc.ticket_created_hooks:
+        hook(session, ticket, request)
+    return ticket, events
+
+
+def publish_all(outbox: Outbox, ticket: Ticket, events: list[WorkflowEvent]) -> None:
+    for event in events:
+        outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
+
+
 @router.post("", status_code=201)
 def create_ticket(
     body: TicketIn,
@@ -172,12 +193,11 @@ def create_ticket(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     data = service.NewTicket(**body.model_dump(exclude={"call_id", "department"}))
-    suggestion = _suggestion(svc, body.content) if body.content.strip() else None
     with svc.unit() as (session, outbox):
-        now = svc.clock()
-        ticket, events = service.create_ticket(session, who.actor, data, now, suggestion=suggestion)
         if body.department:
             directory.department(session, body.department)
+        ticket, events = file_ticket(svc, session, who.actor, data, body.model_dump())
+        if body.department:
             ticket.chosen_department = body.department
             if who.actor.role in {Role.DISPATCHER, Role.ADMIN}:
                 _, dispatched = service.act(
@@ -189,12 +209,8 @@ def create_ticket(
                     svc.context(session),
                 )
                 events += dispatched
-        for hook in svc.ticket_created_hooks:
-            hook(session, ticket, body.model_dump())
-        for event in events:
-            outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
-        result = ticket_detail(session, ticket, who.actor, now)
-    return result
+        publish_all(outbox, ticket, events)
+        return ticket_detail(session, ticket, who.actor, svc.clock())
 
 
 @router.get("")
@@ -269,6 +285,5 @@ def act(
         )
         for hook in svc.ticket_action_hooks:
             hook(session, ticket, action, params, who.actor)
-        for event in events:
-            outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
+        publish_all(outbox, ticket, events)
         return ticket_detail(session, ticket, who.actor, ctx.now)
