@@ -144,61 +144,36 @@ class AMIDecoder:
         del buf[:start]
 
     def _parse_plain_crlf_run(self, buf: bytearray, items: list[Item]) -> int:
-        """Fast path: the complete messages of a pure-CRLF stretch, a window at a time.
+        """Fast path: every complete message in a pure-CRLF stretch, decoded in one go.
 
-        Windows end at a blank line and are at most ``max_line_bytes`` long, so no line in
-        them can be oversized. Returns how many bytes of ``buf`` were consumed; the slow path
-        takes over from there (a Follows body, a bare LF, a stray blank line, a message
-        longer than a line may be, or anything :meth:`_parse_plain_window` refuses).
+        Splitting and pairing happen in C (``split``/``replace``/``zip``) rather than a Python
+        loop per line; any message that does not fit the simple shape goes to the slow path.
+        Returns how many bytes of ``buf`` were consumed.
         """
         last = buf.rfind(b"\r\n\r\n")
-        if last < 0 or b"Response: Follows" in buf or b"\x00" in buf or b"\x01" in buf:
-            return 0  # (NUL and SOH are the window parser's own markers)
-        start = 0
-        while start < last:
-            end = buf.rfind(b"\r\n\r\n", start, start + self._max_line + 4)
-            if end <= start or not self._parse_plain_window(buf[start:end], items):
-                return start
-            start = end + 4
-        return start
-
-    def _parse_plain_window(self, window: bytearray, items: list[Item]) -> bool:
-        """Messages of a window in one pass of C string calls; False (nothing taken) if unsure.
-
-        Each line end becomes a ``\\x01`` token and each blank line a ``\\x00`` token, so a
-        single split on ``": "`` yields (key, value, end) triples, cut at the first ``": "``
-        of each line as :meth:`_parse_block` does. A line without exactly one ``": "`` breaks
-        the pattern of ends, and the window is refused as a whole.
-        """
+        if last < 0 or b"\n\n" in buf or b"Response: Follows" in buf:
+            return 0
+        chunk = bytes(buf[:last])
         try:
-            text = window.decode("utf-8")
+            text = chunk.decode("utf-8")
         except UnicodeDecodeError:
-            return False  # per-message decoding flags exactly the bad messages
-        text = text.replace("\r\n\r\n", ": \x00: ").replace("\r\n", ": \x01: ")
-        if "\n" in text:  # a bare LF: framing the slow path must do
-            return False
-        tokens = text.split(": ")
-        tokens.append("\x00")
-        keys, values, ends = tokens[::3], tokens[1::3], "".join(tokens[2::3])
-        if len(tokens) % 3 or ends.strip("\x00\x01"):
-            return False
-        next_end = ends.find
-        append = items.append
-        start = 0
-        while start < len(ends):
-            stop = next_end("\x00", start) + 1
-            headers = dict(zip(keys[start:stop], values[start:stop], strict=True))
-            if (
-                len(headers) == stop - start
-                and "Output" not in headers
-                and ("Event" in headers or "Response" in headers)
-            ):
-                append(Message(headers))
-            else:  # repeated keys, Output lines, an action: the general parser
-                lines = map(": ".join, zip(keys[start:stop], values[start:stop], strict=True))
-                self._parse_block("\r\n".join(lines).encode("utf-8"), items)
-            start = stop
-        return True
+            return 0  # per-message decoding flags exactly the bad messages
+        max_line = self._max_line
+        for block in text.split("\r\n\r\n"):
+            lines = block.count("\r\n") + 1
+            parts = block.replace("\r\n", ": ").split(": ")
+            if len(parts) == 2 * lines and len(block) <= max_line:
+                headers = dict(zip(parts[::2], parts[1::2], strict=True))
+                if (
+                    len(headers) == lines
+                    and "Output" not in headers
+                    and ("Event" in headers or "Response" in headers)
+                ):
+                    items.append(Message(headers))
+                    continue
+            if block:
+                self._parse_block(block.encode("utf-8"), items)
+        return last + 4
 
     # -- framing -----------------------------------------------------------------------
 
