@@ -7,21 +7,55 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, make_url, text
 
 from hotline.app import create_app
+from hotline.calls.models import Call
 from hotline.config import Settings
 from hotline.events import Event, InProcessBus
 from hotline.services import Services
 from telephony.audiosocket import encode_audio, encode_hangup, encode_uuid
 from tests.core.conftest import *  # noqa: F403
-from tests.core.conftest import Api, Clock
+from tests.core.conftest import Api, Clock, _prepare
 from tests.telephony_speech.conftest import Speech, ko_model_dir, korean_speech  # noqa: F401
 
 FRAME = 320  # 20 ms at 8 kHz
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A database of its own beside the core tests' one, so both folders run in one session
+    (the core fixture would otherwise add its users twice to the one session database)."""
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    name = f"{make_url(postgres_server_url).database}_speech"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    own = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    _prepare(own)
+    yield own
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def add_call(services: Services, stream_uuid: str | None = None) -> int:
+    """A call row as the AMI bridge stores it, carrying the AudioSocket stream's UUID."""
+    with services.unit() as (session, _):
+        call = Call(
+            linkedid=f"1700000000.{uuid.uuid4().int % 10**6}",
+            caller="13812345678",
+            state="answered",
+            started_at=datetime(2026, 11, 23, 9, 0),
+            stream_uuid=stream_uuid,
+        )
+        session.add(call)
+        session.flush()
+        return call.id
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,14 @@ from sqlalchemy import select
 
 from hotline.app import create_app
 from hotline.audit.models import AuditRecord
-from hotline.calls.models import Call
 from hotline.config import Settings
 from hotline.services import Services
 from hotline.speech.models import TranscriptStream
 from telephony.speech import ModelError
 from tests.core.conftest import Api, Clock
 from tests.telephony_speech.conftest import Speech
+
+from .conftest import add_call
 
 
 @pytest.fixture
@@ -36,21 +36,8 @@ def recording_api(database_url: str, ko_model_dir: Path, clock: Clock) -> Iterat
     svc.close()
 
 
-def add_call(services_or_api: Services | Api, stream_uuid: str | None = None) -> int:
-    svc = services_or_api
-    if isinstance(svc, Api):
-        svc = svc.client.app.state.services  # type: ignore[attr-defined]
-    with svc.unit() as (session, _):
-        call = Call(
-            linkedid=f"1700000000.{uuid.uuid4().int % 10**6}",
-            caller="13812345678",
-            state="ended",
-            started_at=datetime(2026, 11, 23, 9, 0),
-            stream_uuid=stream_uuid,
-        )
-        session.add(call)
-        session.flush()
-        return call.id
+def services_of(api: Api) -> Services:
+    return api.client.app.state.services  # type: ignore[attr-defined,no-any-return]
 
 
 def upload(api: Api, call_id: int, content: bytes, user: str = "op"):  # type: ignore[no-untyped-def]
@@ -82,7 +69,7 @@ def test_a_recording_is_transcribed_and_shown_on_the_call_and_its_ticket(
     recording_api: Api, korean_speech: Speech
 ) -> None:
     api = recording_api
-    call_id = add_call(api)
+    call_id = add_call(services_of(api))
     reply = upload(api, call_id, korean_speech.wav.read_bytes())
     assert reply.status_code == 201, reply.text
     body = reply.json()
@@ -97,7 +84,7 @@ def test_a_recording_is_transcribed_and_shown_on_the_call_and_its_ticket(
     ticket = api.create("op", call_id=call_id)
     shown = api.get("sup", f"/api/tickets/{ticket['id']}/transcript").json()
     assert shown["call_id"] == call_id and shown["items"] == [body]
-    services = api.client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(api)
     with services.sessions() as session:
         reads = session.scalars(select(AuditRecord).where(AuditRecord.entity == "transcript")).all()
         assert {r.action for r in reads} == {"read_personal_data"}
@@ -114,7 +101,7 @@ def test_a_ticket_without_a_call_has_no_transcript(api: Api) -> None:
 
 def test_a_bad_recording_is_refused_clearly(recording_api: Api, tmp_path: Path) -> None:
     api = recording_api
-    call_id = add_call(api)
+    call_id = add_call(services_of(api))
     reply = upload(api, call_id, b"this is not a wav file at all")
     assert reply.status_code == 422 and reply.json()["code"] == "bad_audio"
     reply = upload(api, call_id, b"")
@@ -124,13 +111,13 @@ def test_a_bad_recording_is_refused_clearly(recording_api: Api, tmp_path: Path) 
     reply = api.client.post(f"/api/calls/{call_id}/recording-transcript", headers=api.headers("op"))
     assert reply.status_code == 422 and reply.json()["code"] == "invalid_input"
     assert upload(api, call_id, b"RIFF", user="zj").status_code == 403
-    services = api.client.app.state.services  # type: ignore[attr-defined]
+    services = services_of(api)
     with services.sessions() as session:
         assert session.scalars(select(TranscriptStream)).all() == []
 
 
 def test_without_a_model_uploads_say_what_to_configure(api: Api, korean_speech: Speech) -> None:
-    call_id = add_call(api)
+    call_id = add_call(services_of(api))
     reply = upload(api, call_id, korean_speech.wav.read_bytes())
     assert reply.status_code == 503
     assert reply.json()["code"] == "speech_not_configured"

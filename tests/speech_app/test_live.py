@@ -6,31 +6,15 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
-from hotline.calls.models import Call
 from hotline.events import Event
 from hotline.speech.models import TranscriptSegment, TranscriptStream
 from tests.telephony_speech.conftest import Speech
 
-from .conftest import Live
-
-
-def add_call(live: Live, stream_uuid: str | None, linkedid: str = "1700000000.1") -> int:
-    with live.services.unit() as (session, _):
-        call = Call(
-            linkedid=linkedid,
-            caller="13812345678",
-            state="answered",
-            started_at=datetime(2026, 11, 23, 9, 0),
-            stream_uuid=stream_uuid,
-        )
-        session.add(call)
-        session.flush()
-        return call.id
+from .conftest import Live, add_call
 
 
 def ended(body: dict) -> bool:  # type: ignore[type-arg]
@@ -41,7 +25,7 @@ def test_a_call_is_transcribed_live_and_linked_to_its_call(
     live: Live, korean_speech: Speech, events: list[Event]
 ) -> None:
     stream_id = uuid.uuid4()
-    call_id = add_call(live, str(stream_id))
+    call_id = add_call(live.services, str(stream_id))
     sock = live.connect(stream_id)
     live.send(sock, korean_speech.pcm)
     live.hang_up(sock)
@@ -82,7 +66,7 @@ def test_a_stream_without_a_call_is_kept_and_linked_when_the_call_turns_up(
     assert body["call_id"] is None
     assert body["segments"], "speech sent faster than real time is still recognised"
 
-    call_id = add_call(live, str(stream_id))  # the AMI bridge learns the UUID later
+    call_id = add_call(live.services, str(stream_id))  # the AMI bridge learns the UUID later
     assert live.transcript(stream_id).json()["call_id"] == call_id
     listed = live.api.get("sup", "/api/transcripts", call_id=call_id)
     assert listed.status_code == 200
@@ -101,7 +85,7 @@ def test_the_routing_suggestion_follows_each_final(
 ) -> None:
     """The real routing model (Services.router) on the transcript so far."""
     stream_id = uuid.uuid4()
-    call_id = add_call(live, str(stream_id))
+    call_id = add_call(live.services, str(stream_id))
     sock = live.connect(stream_id)
     live.send(sock, korean_speech.pcm, pace=0.005)
     live.hang_up(sock)

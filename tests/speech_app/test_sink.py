@@ -4,7 +4,6 @@ once a second per stream, finals stored raw and normalised, the stream ended on 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +15,8 @@ from hotline.speech.live import LiveTranscripts, shared_model
 from hotline.speech.models import TranscriptSegment, TranscriptStream
 from telephony.speech import StreamRecognizer, TranscriptEvent
 from tests.telephony_speech.conftest import Speech
+
+from .conftest import add_call
 
 
 class Ticker:
@@ -99,21 +100,11 @@ def test_a_fatal_error_ends_the_stream_and_a_recoverable_one_does_not(
 
 
 def test_the_call_is_stored_on_the_stream_once_it_is_known(services: Services) -> None:
-    from hotline.calls.models import Call
-
     sink = LiveTranscripts(services)
     stream_uuid = str(uuid.uuid4())
     sink.record(TranscriptEvent(stream_uuid, "final", "하나", "하나", 0.1, 0.5))
-    with services.unit() as (session, _):
-        call = Call(
-            linkedid="1700000001.7",
-            state="answered",
-            started_at=datetime(2026, 11, 23, 9, 0),
-            stream_uuid=stream_uuid,
-        )
-        session.add(call)
-        session.flush()
-        call_id = call.id
+    call_id = add_call(services, stream_uuid)  # the AMI bridge learns the UUID later
     sink.record(TranscriptEvent(stream_uuid, "final", "둘", "둘", 0.6, 0.9))
     with services.sessions() as session:
-        assert session.get(TranscriptStream, stream_uuid).call_id == call_id  # type: ignore[union-attr]
+        stream = session.get(TranscriptStream, stream_uuid)
+        assert stream is not None and stream.call_id == call_id
