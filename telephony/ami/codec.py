@@ -146,8 +146,8 @@ class AMIDecoder:
     def _parse_plain_crlf_run(self, buf: bytearray, items: list[Item]) -> int:
         """Fast path: every complete message in a pure-CRLF stretch, decoded in one go.
 
-        Splitting and pairing happen in C (``split``/``replace``/``zip``) rather than a Python
-        loop per line; any message that does not fit the simple shape goes to the slow path.
+        One decode and one split for the whole stretch; each line is split once at its first
+        ": ". Any message that does not fit the simple shape goes to the slow path.
         Returns how many bytes of ``buf`` were consumed.
         """
         last = buf.rfind(b"\r\n\r\n")
@@ -160,15 +160,9 @@ class AMIDecoder:
             return 0  # per-message decoding flags exactly the bad messages
         max_line = self._max_line
         for block in text.split("\r\n\r\n"):
-            lines = block.count("\r\n") + 1
-            parts = block.replace("\r\n", ": ").split(": ")
-            if len(parts) == 2 * lines and len(block) <= max_line:
-                headers = dict(zip(parts[::2], parts[1::2], strict=True))
-                if (
-                    len(headers) == lines
-                    and "Output" not in headers
-                    and ("Event" in headers or "Response" in headers)
-                ):
+            if len(block) <= max_line:
+                headers = _simple_headers(block.split("\r\n"))
+                if headers is not None and ("Event" in headers or "Response" in headers):
                     items.append(Message(headers))
                     continue
             if block:
@@ -250,11 +244,8 @@ class AMIDecoder:
         if text.startswith("Response: Follows"):
             message = self._parse_follows(lines)
         else:
-            try:
-                headers = dict(line.split(": ", 1) for line in lines)
-            except ValueError:
-                headers = None
-            if headers is not None and len(headers) == len(lines) and "Output" not in headers:
+            headers = _simple_headers(lines)
+            if headers is not None:
                 message = Message(headers)
             else:
                 parsed = self._parse_slow(lines)
@@ -332,3 +323,16 @@ def _checked(key: str, value: str) -> str:
     if "\r" in value or "\n" in value:
         raise AMIEncodeError(f"AMI value for {key!r} contains a line break")
     return value
+
+
+def _simple_headers(lines: list[str]) -> dict[str, str] | None:
+    """Headers of a message whose every line is "Key: value" with no repeated key and no
+    ``Output:``; None sends the message to the careful path."""
+    try:
+        # A line without ": " raises here, so it never pairs with its neighbour.
+        headers = dict(line.split(": ", 1) for line in lines)
+    except ValueError:
+        return None
+    if len(headers) != len(lines) or "Output" in headers:
+        return None
+    return headers

@@ -121,3 +121,10 @@ def test_bulk_feed_matches_byte_by_byte_on_every_kind_of_message() -> None:
     assert whole[0].values("ChanVariable") == ["X=1", "Y=2"] and whole[1].output == ["one", "two"]
     assert whole[2].action == "Ping" and whole[5].get("Value") == "has: colon space"
     assert whole[6].get("K") == "\x01" and whole[7].get("K") == "1"
+
+
+def test_a_line_without_separator_is_not_paired_with_the_next_lines_value() -> None:
+    decoder = AMIDecoder(expect_banner=False)
+    items = decoder.feed(b"Event: X\r\nfoo\r\nK: a: b\r\n\r\nEvent: Y\r\nK: v\r\n\r\n")
+    assert isinstance(items[0], ProtocolError) and "foo" in str(items[0])
+    assert isinstance(items[1], Message) and items[1].headers == {"Event": "Y", "K": "v"}
