@@ -13,13 +13,8 @@ log = logging.getLogger(__name__)
 class Router:
     """The loaded classifier: ``suggest(text)`` is ``Suggestion.to_dict()``."""
 
-    def __init__(self, model: Any, directory: Path) -> None:
+    def __init__(self, model: Any) -> None:
         self.model = model
-        self.directory = directory
-
-    @property
-    def departments(self) -> list[str]:
-        return self.model.departments
 
     def suggest(self, text: str) -> dict[str, Any]:
         return self.model.predict(text).to_dict()
@@ -50,7 +45,7 @@ def _load(directory: Path) -> Router | None:
     from classifier.model import ModelDirectoryError, RoutingModel
 
     try:
-        return Router(RoutingModel.load(directory), directory)
+        return Router(RoutingModel.load(directory))
     except ModelDirectoryError as exc:
         log.warning("routing suggestions are off: %s", exc)
         return None

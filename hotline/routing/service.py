@@ -9,13 +9,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.auth.models import User
 from hotline.directory.models import Department
 from hotline.routing.models import RoutingLabel
 from hotline.tickets.models import Ticket
-from hotline.workflow import Actor
+from hotline.workflow import Actor, Role
 
 DISPATCH = "dispatch"
 REDISPATCH = "redispatch"
+# Roles whose department at ticket creation is a dispatch (tickets.views.create_ticket).
+DISPATCHING_ROLES = frozenset({Role.DISPATCHER.value, Role.ADMIN.value})
 
 
 def suggested_department(ticket: Ticket) -> str | None:
@@ -24,12 +27,14 @@ def suggested_department(ticket: Ticket) -> str | None:
     return str(top3[0][0]) if top3 else ticket.suggested_department
 
 
-def record_label(session: Session, ticket: Ticket, source: str, now: datetime) -> RoutingLabel:
+def record_label(
+    session: Session, ticket: Ticket, source: str, now: datetime, final: str
+) -> RoutingLabel:
     label = RoutingLabel(
         ticket_id=ticket.id,
         text=ticket.content,
         suggested=suggested_department(ticket),
-        final=ticket.department_code,
+        final=final,
         source=source,
         at=now,
     )
@@ -43,11 +48,10 @@ def city_level(session: Session, code: str) -> str:
     return department.parent_code if department and department.parent_code else code
 
 
-def _dispatched_against_suggestion(session: Session, ticket: Ticket) -> bool:
-    if ticket.suggestion is None or ticket.department_code is None:
+def _against_suggestion(session: Session, ticket: Ticket, department: str | None) -> bool:
+    if ticket.suggestion is None or not department:
         return False
-    suggested = suggested_department(ticket)
-    return suggested not in {ticket.department_code, city_level(session, ticket.department_code)}
+    return suggested_department(ticket) not in {department, city_level(session, department)}
 
 
 def on_ticket_action(
@@ -55,17 +59,22 @@ def on_ticket_action(
 ) -> None:
     """The ``ticket_action_hooks`` hook: a dispatch away from the suggestion, or a re-dispatch
     after a 退单 (whatever the suggestion was), stores the final department as a label."""
-    if action == "dispatch" and _dispatched_against_suggestion(session, ticket):
-        record_label(session, ticket, DISPATCH, ticket.updated_at)
-    elif action == "rule-return" and params.get("decision") == "redispatch":
-        record_label(session, ticket, REDISPATCH, ticket.updated_at)
+    final = ticket.department_code
+    if action == "dispatch" and _against_suggestion(session, ticket, final):
+        record_label(session, ticket, DISPATCH, ticket.updated_at, final)
+    elif action == "rule-return" and params.get("decision") == "redispatch" and final:
+        record_label(session, ticket, REDISPATCH, ticket.updated_at, final)
 
 
-def on_ticket_created(session: Session, ticket: Ticket, _body: dict[str, Any]) -> None:
-    """The ``ticket_created_hooks`` hook: a dispatcher who creates and dispatches at once
-    to a department other than the suggestion corrects it too."""
-    if _dispatched_against_suggestion(session, ticket):
-        record_label(session, ticket, DISPATCH, ticket.created_at)
+def on_ticket_created(session: Session, ticket: Ticket, body: dict[str, Any]) -> None:
+    """The ``ticket_created_hooks`` hook: a dispatcher who creates a ticket with a department
+    dispatches it at once (the hook runs just before), so a department other than the
+    suggestion corrects it too. An operator's department is only a proposal: the dispatch
+    that follows is what counts."""
+    department = body.get("department")
+    creator_role = session.scalar(select(User.role).where(User.username == ticket.created_by))
+    if creator_role in DISPATCHING_ROLES and _against_suggestion(session, ticket, department):
+        record_label(session, ticket, DISPATCH, ticket.created_at, department)
 
 
 def correction_counts(

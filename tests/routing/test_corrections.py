@@ -43,6 +43,15 @@ def test_creating_and_dispatching_at_once_against_the_suggestion_stores_a_label(
     assert (label.suggested, label.final, label.source) == ("ZJ", "GA", "dispatch")
 
 
+def test_an_operators_proposed_department_counts_only_once_dispatched(api, labels) -> None:  # type: ignore[no-untyped-def]
+    ticket = api.create("op", content=NIGHT_PILING, department="HB")
+    assert ticket["status"] == "registered" and ticket["chosen_department"] == "HB"
+    assert labels() == []
+    api.act("disp", ticket["id"], "dispatch", {"department": "HB"})
+    [label] = labels()
+    assert (label.suggested, label.source) == ("ZJ", "dispatch")
+
+
 def test_a_redispatch_after_a_return_stores_the_final_department(api, labels) -> None:  # type: ignore[no-untyped-def]
     ticket = api.create("op", content=NIGHT_PILING)
     tid = ticket["id"]
