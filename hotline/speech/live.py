@@ -108,7 +108,7 @@ class LiveTranscripts:
         state = self._streams.setdefault(event.uuid, _LiveStream())
         now = self._monotonic()
         if event.kind == "partial" and now - state.partial_written_at < self.partial_write_interval:
-            self._publish(event, state.call_id)
+            self.services.bus.publish(_bus_event(event, state.call_id))
             return
         if event.kind == "error" and not event.extra.get("fatal"):
             log.warning("speech stream %s: %s (%s)", event.uuid, event.text, event.code)
@@ -133,9 +133,6 @@ class LiveTranscripts:
                 self._streams.pop(event.uuid, None)
             if event.kind in ("partial", "final"):
                 outbox.events.append(_bus_event(event, state.call_id))
-
-    def _publish(self, event: TranscriptEvent, call_id: int | None) -> None:
-        self.services.bus.publish(_bus_event(event, call_id))
 
     async def drain(self) -> None:
         await self.suggestions.drain()
