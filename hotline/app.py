@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,6 +26,7 @@ from hotline.directory import views as directory_views
 from hotline.errors import HotlineError
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
+from hotline.kb.hotspots import run_hot_topics
 from hotline.public import views as public_views
 from hotline.routing import install as install_routing
 from hotline.routing import views as routing_views
@@ -37,6 +39,7 @@ from hotline.tickets.sla import scan_deadlines
 from hotline.web import views as web_views
 
 log = logging.getLogger(__name__)
+HOT_TOPICS_INTERVAL_SECONDS = 3600
 HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方法", 401: "请先登录", 403: "无权访问"}
 
@@ -51,11 +54,19 @@ def run_deadline_scan(svc: Services) -> int:
 
 
 def _scan_forever(svc: Services, stop: threading.Event) -> None:
+    """Deadlines every scan interval; hot topics hourly, so a whole 小区 without heating since
+    noon is seen the same afternoon."""
+    next_hot_topics = time.monotonic()
     while not stop.wait(svc.settings.scan_interval_seconds):
-        try:
-            run_deadline_scan(svc)
-        except Exception:  # the scan must survive a bad pass; the next one retries
-            log.exception("deadline scan failed")
+        jobs = [("deadline scan", run_deadline_scan)]
+        if time.monotonic() >= next_hot_topics:
+            jobs.append(("hot-topic detection", run_hot_topics))
+            next_hot_topics = time.monotonic() + HOT_TOPICS_INTERVAL_SECONDS
+        for name, job in jobs:
+            try:
+                job(svc)
+            except Exception:  # a job must survive a bad pass; the next one retries
+                log.exception("%s failed", name)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
