@@ -15,14 +15,13 @@ from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text, update
+from sqlalchemy import update
 
 from hotline.app import create_app
 from hotline.auth.models import User
 from hotline.services import Services
 from telephony.sim import SwitchboardSimulator, load_scenario
-from tests.core.conftest import *  # noqa: F403
-from tests.core.conftest import Api, _prepare
+from tests.app_fixtures import Api
 
 T = TypeVar("T")
 AMI_USER, AMI_SECRET = "hotline", "test-secret"
@@ -92,23 +91,6 @@ class Switchboard:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         self.loop.close()
-
-
-@pytest.fixture(scope="session")
-def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    """A database of our own on the test server: the core fixture prepares its database
-    without looking, so two folders sharing one would add the users twice."""
-    server = make_url(postgres_server_url)
-    name = f"{server.database}_calls"
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    _prepare(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture

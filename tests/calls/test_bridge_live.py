@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Switchboard, call_of, eventually, settled_call
 from fastapi.testclient import TestClient
 
 from hotline.events import Event
-from tests.core.conftest import Api
+from tests.app_fixtures import Api
+from tests.calls.conftest import Switchboard, call_of, eventually, settled_call
 
 
 def _kinds(events: list[Event], linkedid: str) -> list[str]:

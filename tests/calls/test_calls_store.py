@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import operator_extension  # noqa: F401  (fixture)
 from sqlalchemy import func, select
 
 from hotline.calls.models import Call
@@ -19,7 +18,7 @@ from hotline.services import Services
 from hotline.tickets.models import TicketAction
 from telephony.calls import CallEvent, CallTracker, TrackerEvent
 from telephony.sim import load_scenario
-from tests.core.conftest import Api, Clock
+from tests.app_fixtures import Api, Clock
 
 
 def scenario_events(name: str, call_id: str = "1700000000.1") -> list[dict[str, str]]:
@@ -61,7 +60,7 @@ def test_the_sink_is_idempotent_on_replay(
     services: Services,
     api: Api,
     events: list[Event],
-    operator_extension: str,  # noqa: F811
+    operator_extension: str,
 ) -> None:
     recorder = CallRecorder(services)
     live = tracked(scenario_events("transfer_119"))

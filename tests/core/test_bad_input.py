@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from hotline.models import AuditRecord, Ticket, TicketAction
 from hotline.services import Services
-from tests.core.conftest import Api
+from tests.app_fixtures import Api
 
 
 def _counts(services: Services) -> tuple[int, int, int]:

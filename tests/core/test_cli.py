@@ -25,7 +25,20 @@ def test_upgrade_seed_and_add_users(env: str) -> None:
     seeded = runner.invoke(app, ["seed-demo"])
     assert seeded.exit_code == 0 and "operator1" in seeded.output
     assert runner.invoke(app, ["seed-demo"]).exit_code == 0  # idempotent
-    added = runner.invoke(app, ["users", "add", "liu", "--role", "department", "--department", "ZJ", "--password", "pw123456"])
+    added = runner.invoke(
+        app,
+        [
+            "users",
+            "add",
+            "liu",
+            "--role",
+            "department",
+            "--department",
+            "ZJ",
+            "--password",
+            "pw123456",
+        ],
+    )
     assert added.exit_code == 0, added.output
     scanned = runner.invoke(app, ["scan"])
     assert scanned.exit_code == 0 and "0 个事件" in scanned.output

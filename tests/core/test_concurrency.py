@@ -10,7 +10,7 @@ from hotline.errors import StaleVersion
 from hotline.services import Services
 from hotline.tickets import service
 from hotline.workflow import Actor, Role
-from tests.core.conftest import Api
+from tests.app_fixtures import Api
 
 DISPATCHER = Actor("disp", Role.DISPATCHER)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from hotline.app import run_deadline_scan
 from hotline.events import Event
 from hotline.services import Services
-from tests.core.conftest import Api, Clock
+from tests.app_fixtures import Api, Clock
 
 
 def test_flags_turn_once_and_overdue_tickets_are_reminded(

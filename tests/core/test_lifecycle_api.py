@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from hotline.events import Event
-from tests.core.conftest import Api, Clock
+from tests.app_fixtures import Api, Clock
 
 
 def test_the_whole_cycle_from_intake_to_closure(

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from hotline.models import AuditRecord
 from hotline.services import Services
-from tests.core.conftest import Api
+from tests.app_fixtures import Api
 
 
 def _reads(services: Services, ticket_id: int) -> list[str]:
@@ -35,7 +35,7 @@ def test_masking_by_role_and_audited_reads(api: Api, services: Services) -> None
     department_view = api.get("zj", f"/api/tickets/{tid}").json()
     assert department_view["citizen_phone"] == "13812345678"  # real name: the lead calls back
 
-    assert _reads(services, tid)[len(before):] == ["op", "zj"]
+    assert _reads(services, tid)[len(before) :] == ["op", "zj"]
     listed = api.get("sup", "/api/tickets").json()["items"]
     assert all("****" in t["citizen_phone"] for t in listed)
 

@@ -12,11 +12,13 @@ from hotline.app import create_app
 from hotline.config import Settings
 from hotline.events import Event, RedisStreamBus
 from hotline.services import Services
-from tests.core.conftest import Api, Clock
+from tests.app_fixtures import Api, Clock
 
 
 @pytest.fixture
-def redis_api(database_url: str, redis_url: str, redis_prefix: str, clock: Clock) -> Iterator[tuple[Api, str]]:
+def redis_api(
+    database_url: str, redis_url: str, redis_prefix: str, clock: Clock
+) -> Iterator[tuple[Api, str]]:
     stream = f"{redis_prefix}:events"
     bus = RedisStreamBus(redis_url, stream=stream, group=f"{redis_prefix}-group")
     svc = Services(Settings(database_url=database_url, scan_interval_seconds=3600), bus=bus)
@@ -25,7 +27,9 @@ def redis_api(database_url: str, redis_url: str, redis_prefix: str, clock: Clock
         yield Api(client), stream
 
 
-def test_transitions_are_published_to_redis_streams(redis_api: tuple[Api, str], redis_url: str) -> None:
+def test_transitions_are_published_to_redis_streams(
+    redis_api: tuple[Api, str], redis_url: str
+) -> None:
     api, stream = redis_api
     tid = api.create()["id"]
     api.act("disp", tid, "dispatch", {"department": "ZJ"})

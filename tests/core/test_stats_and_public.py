@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from tests.core.conftest import Api, Clock
+from tests.app_fixtures import Api, Clock
 
 PERIOD = {"start": "2026-11-01", "end": "2026-11-30"}
 
@@ -61,7 +61,12 @@ def test_exports_in_csv_and_xlsx(api: Api) -> None:
 def test_public_files_looks_up_and_rates(api: Api) -> None:
     filed = api.client.post(
         "/api/public/tickets",
-        json={"content": "小区路灯坏了一周", "citizen_phone": "13900001111", "citizen_name": "陈", "real_name": True},
+        json={
+            "content": "小区路灯坏了一周",
+            "citizen_phone": "13900001111",
+            "citizen_name": "陈",
+            "real_name": True,
+        },
     )
     assert filed.status_code == 201
     number = filed.json()["number"]

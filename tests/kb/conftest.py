@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text
 
 from hotline.kb.seed import seed_kb
 from hotline.services import Services
-from tests.core.conftest import (  # noqa: F401  (fixtures shared with the core tests)
-    Api,
-    Clock,
-    _prepare,
-    client,
-    clock,
-    database_url,
-    events,
-    services,
-    sqlite_url,
-)
+from tests.app_fixtures import Api, Clock
 
 
 def entry_body(**fields: Any) -> dict[str, Any]:
@@ -42,26 +30,10 @@ def entry_body(**fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def seeded(services: Services, clock: Clock) -> int:  # noqa: F811  (the shared fixtures)
+def seeded(services: Services, clock: Clock) -> int:
     """The demo knowledge base, published."""
     with services.unit() as (session, _):
         return seed_kb(session, clock.now)
-
-
-@pytest.fixture(scope="session")
-def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    """A database of its own beside the core tests' one, so both folders can run in one session."""
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
-    url = make_url(postgres_server_url)
-    name = f"{url.database}_kb"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    own = url.set(database=name).render_as_string(hide_password=False)
-    _prepare(own)
-    yield own
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 # Signing in hashes a password (argon2, deliberately slow); users and the token secret live for
@@ -82,5 +54,5 @@ class CachedTokenApi(Api):
 
 
 @pytest.fixture
-def api(client: TestClient, database_url: str) -> Api:  # noqa: F811
+def api(client: TestClient, database_url: str) -> Api:
     return CachedTokenApi(client, database_url)

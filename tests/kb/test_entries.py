@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.core.conftest import Api, Clock
+from tests.app_fixtures import Api, Clock
 from tests.kb.conftest import entry_body
 
 

@@ -10,7 +10,7 @@ from hotline.cli import app as cli
 from hotline.events import Event
 from hotline.kb.hotspots import run_hot_topics
 from hotline.services import Services
-from tests.core.conftest import Api, Clock
+from tests.app_fixtures import Api, Clock
 
 NO_HEATING = (
     "牧野区金桂园小区暖气不热，家里冰凉",

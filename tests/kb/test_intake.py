@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.core.conftest import Api, Clock
+from tests.app_fixtures import Api, Clock
 
 NOISE = "小区门口夜间施工噪声扰民，工地晚上一直打桩"
 

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 from hotline.kb.search import MAX_QUERY_CHARS
-from tests.core.conftest import Api, Clock
+from tests.app_fixtures import Api, Clock
 from tests.kb.conftest import entry_body
 
 

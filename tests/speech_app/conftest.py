@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text
 
 from hotline.app import create_app
 from hotline.calls.models import Call
@@ -20,27 +19,9 @@ from hotline.config import Settings
 from hotline.events import Event, InProcessBus
 from hotline.services import Services
 from telephony.audiosocket import encode_audio, encode_hangup, encode_uuid
-from tests.core.conftest import *  # noqa: F403
-from tests.core.conftest import Api, Clock, _prepare
-from tests.telephony_speech.conftest import Speech, ko_model_dir, korean_speech  # noqa: F401
+from tests.app_fixtures import Api, Clock
 
 FRAME = 320  # 20 ms at 8 kHz
-
-
-@pytest.fixture(scope="session")
-def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    """A database of its own beside the core tests' one, so both folders run in one session
-    (the core fixture would otherwise add its users twice to the one session database)."""
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
-    name = f"{make_url(postgres_server_url).database}_speech"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    own = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
-    _prepare(own)
-    yield own
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def add_call(services: Services, stream_uuid: str | None = None) -> int:
@@ -59,7 +40,7 @@ def add_call(services: Services, stream_uuid: str | None = None) -> int:
 
 
 @pytest.fixture
-def speech_settings(database_url: str, ko_model_dir: Any) -> Settings:  # noqa: F811
+def speech_settings(database_url: str, ko_model_dir: Any) -> Settings:
     """The app with its AudioSocket server on a free port and the Korean model."""
     return Settings(
         database_url=database_url,

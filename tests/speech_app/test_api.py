@@ -17,8 +17,8 @@ from hotline.config import Settings
 from hotline.services import Services
 from hotline.speech.models import TranscriptStream
 from telephony.speech import ModelError
-from tests.core.conftest import Api, Clock
-from tests.telephony_speech.conftest import Speech
+from tests.app_fixtures import Api, Clock
+from tests.speech_fixtures import Speech
 
 from .conftest import add_call
 

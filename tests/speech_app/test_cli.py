@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hotline.cli import app
-from tests.telephony_speech.conftest import Speech
+from tests.speech_fixtures import Speech
 
 runner = CliRunner()
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from hotline.events import Event
 from hotline.speech.models import TranscriptSegment, TranscriptStream
-from tests.telephony_speech.conftest import Speech
+from tests.speech_fixtures import Speech
 
 from .conftest import Live, add_call
 

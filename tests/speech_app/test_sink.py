@@ -14,7 +14,7 @@ from hotline.services import Services
 from hotline.speech.live import LiveTranscripts, shared_model
 from hotline.speech.models import TranscriptSegment, TranscriptStream
 from telephony.speech import StreamRecognizer, TranscriptEvent
-from tests.telephony_speech.conftest import Speech
+from tests.speech_fixtures import Speech
 
 from .conftest import add_call
 

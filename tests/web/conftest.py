@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from hotline.app import create_app
 from hotline.config import Settings
-from tests.core.conftest import PASSWORD, _prepare
+from tests.app_fixtures import PASSWORD, prepare_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -47,7 +47,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('web-db') / 'hotline.db'}"
-    _prepare(url)
+    prepare_database(url)
     app = create_app(Settings(database_url=url, scan_interval_seconds=3600))
     port = _free_port()
     server = uvicorn.Server(

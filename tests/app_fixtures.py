@@ -1,4 +1,7 @@
-"""The app over a real database: SQLite and PostgreSQL, migrated by Alembic, one fixture."""
+"""The app over a real database: SQLite and PostgreSQL, migrated by Alembic.
+
+Loaded for every test folder by ``pytest_plugins`` in tests/conftest.py, so each session-scoped
+database is prepared exactly once, whichever folders run together."""
 
 from __future__ import annotations
 
@@ -50,7 +53,8 @@ KEPT_TABLES = frozenset(
 )
 
 
-def _prepare(url: str) -> None:
+def prepare_database(url: str) -> None:
+    """Migrate, then load reference data, the calendar and one user per role."""
     upgrade(url)
     engine = make_engine(url)
     with transaction(make_session_factory(engine)) as session:
@@ -64,13 +68,13 @@ def _prepare(url: str) -> None:
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'hotline.db'}"
-    _prepare(url)
+    prepare_database(url)
     return url
 
 
 @pytest.fixture(scope="session")
 def postgres_url(postgres_server_url: str) -> str:
-    _prepare(postgres_server_url)
+    prepare_database(postgres_server_url)
     return postgres_server_url
 
 
