@@ -344,7 +344,8 @@ async function start() {
     "call.ended": (call) => currentCall && call.id === currentCall.id && showCall({ ...currentCall, ...call }),
     "transcript.partial": (data) => onTranscript(data, false),
     "transcript.final": (data) => onTranscript(data, true),
-    "classification.suggested": (data) => (!currentCall || data.call_id === currentCall.id) && showSuggestion(data),
+    "classification.suggested": (data) =>
+      (!currentCall || data.call_id === currentCall.id) && showSuggestion(data.suggestion),
     "*": (data, type) => {
       if (!type.startsWith("ticket.")) return;
       loadRevisits();
