@@ -17,7 +17,7 @@ from hotline.stats import service as stats
 from hotline.stats.views import period
 from hotline.tickets import service
 from hotline.tickets.models import Ticket, TicketAction
-from hotline.tickets.views import file_ticket, publish_all
+from hotline.tickets.views import file_ticket, perform, publish_all
 from hotline.workflow import Actor, Role, Status
 from hotline.workflow.states import STATUS_LABELS
 
@@ -101,9 +101,7 @@ def rate(number: str, body: PublicRatingIn, svc: Services = Depends(services)) -
         ticket = _find(session, number, body.phone)
         action = "revisit" if ticket.status == Status.REPLIED.value else "rate"
         params = {"rating": body.rating, "solved": body.solved, "channel": "web", "note": body.note}
-        ticket, events = service.act(
-            session, WEB_CITIZEN, ticket.id, action, params, svc.context(session)
-        )
+        ticket, events = perform(svc, session, WEB_CITIZEN, ticket.id, action, params)
         publish_all(outbox, ticket, events)
         return _public_view(session, ticket)
 

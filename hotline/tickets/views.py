@@ -181,6 +181,24 @@ def file_ticket(
     return ticket, events
 
 
+def perform(
+    svc: Services,
+    session: Session,
+    actor: Actor,
+    ticket_id: int,
+    action: str,
+    params: dict[str, Any],
+    version: int | None = None,
+) -> tuple[Ticket, list[WorkflowEvent]]:
+    """One workflow action from any caller, then the action hooks (routing labels, KB answer)."""
+    ticket, events = service.act(
+        session, actor, ticket_id, action, params, svc.context(session), expected_version=version
+    )
+    for hook in svc.ticket_action_hooks:
+        hook(session, ticket, action, params, actor)
+    return ticket, events
+
+
 def publish_all(outbox: Outbox, ticket: Ticket, events: list[WorkflowEvent]) -> None:
     for event in events:
         outbox.add(event, ticket_id=ticket.id, number=ticket.number, status=ticket.status)
@@ -279,11 +297,6 @@ def act(
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise InvalidInput("version 必须是整数", field="version")
     with svc.unit() as (session, outbox):
-        ctx = svc.context(session)
-        ticket, events = service.act(
-            session, who.actor, ticket_id, action, params, ctx, expected_version=version
-        )
-        for hook in svc.ticket_action_hooks:
-            hook(session, ticket, action, params, who.actor)
+        ticket, events = perform(svc, session, who.actor, ticket_id, action, params, version)
         publish_all(outbox, ticket, events)
-        return ticket_detail(session, ticket, who.actor, ctx.now)
+        return ticket_detail(session, ticket, who.actor, svc.clock())
