@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.kb.intake import TicketProfile, cosine
 from hotline.kb.models import HotspotAlert, HotspotTicket
+from hotline.kb.profiles import TicketProfile, cosine
 from hotline.services import Services, jsonable
 from hotline.tickets.models import Ticket
 from hotline.workflow import WorkflowEvent

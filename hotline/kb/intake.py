@@ -1,26 +1,29 @@
 """At ticket creation: duplicate candidates (same matter, same place, still open) and 重复来电.
 
-Both compare tickets by the words of their content (classifier.text tokens of two characters or
-more, without common words and place names; cosine similarity) and by place (the street and 小区
-named in address and content, found by classifier.places).
+Both compare tickets by their stored profiles (hotline.kb.profiles): the words of their content
+(cosine similarity) and the places they name. No earlier ticket is re-tokenised: candidates are
+picked in SQL from the word index, and only their stored profiles are compared.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classifier.places import extract_places
-from classifier.text import normalize, tokenize_normalized
 from hotline.errors import InvalidInput
 from hotline.kb.entries import offered
-from hotline.kb.models import DuplicateCandidate, KbEntry, RepeatCall
+from hotline.kb.models import DuplicateCandidate, KbEntry, RepeatCall, TicketPlace, TicketTerm
+from hotline.kb.profiles import (
+    Profile,
+    backfill_profiles,
+    cosine,
+    store_profile,
+    stored_profiles,
+)
 from hotline.tickets.models import Ticket
 from hotline.workflow import Actor
 from hotline.workflow.states import OPEN_STATUSES, Status
@@ -33,99 +36,10 @@ SAME_PLACE_BONUS = 0.25
 MAX_CANDIDATES = 5
 # Repeat call: the same number, and the same matter category or clearly related words.
 REPEAT_TEXT = 0.3
-# Bounds the work of one ticket creation on a busy division.
-MAX_POOL = 2000
+# Bounds the work of one ticket creation on a busy division: the open tickets sharing the most
+# words with the new one are compared exactly, the others cannot outscore them by much.
+CANDIDATE_POOL = 300
 OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
-
-
-# Words any caller uses whatever the matter; they only make unrelated tickets look alike.
-COMMON_WORDS = frozenset(
-    [
-        "现在",
-        "没有",
-        "问题",
-        "反映",
-        "什么",
-        "时候",
-        "今天",
-        "昨天",
-        "家里",
-        "我家",
-        "一点",
-        "我们",
-        "你们",
-        "他们",
-        "这个",
-        "那个",
-        "怎么",
-        "为什么",
-        "已经",
-        "还是",
-        "还有",
-        "一下",
-        "请问",
-        "知道",
-        "情况",
-        "希望",
-        "尽快",
-        "处理",
-        "解决",
-        "市民",
-        "来电",
-        "一直",
-        "总是",
-        "就是",
-        "可以",
-        "能不能",
-        "是不是",
-        "怎么办",
-        "开始",
-        "中午",
-        "晚上",
-        "早上",
-        "小区",
-        "附近",
-        "这边",
-        "那边",
-        "旁边",
-        "门口",
-    ]
-)
-# Parts of a compound domain word ("暖气不热" → 暖气、气不、不热) let it meet plainer wording.
-PART_WEIGHT = 0.5
-
-
-def content_terms(text: str, places: frozenset[str] = frozenset()) -> Counter[str]:
-    """The words that say what the matter is: no particles, common words or place names."""
-    terms: Counter[str] = Counter()
-    for token in tokenize_normalized(normalize(text).lower()):
-        if len(token) < 2 or token in COMMON_WORDS or any(token in p for p in places):
-            continue
-        terms[token] += 1
-        if len(token) >= 3:
-            for i in range(len(token) - 1):
-                terms[token[i : i + 2]] += PART_WEIGHT
-    return terms
-
-
-def cosine(a: Counter[str], b: Counter[str]) -> float:
-    if not a or not b:
-        return 0.0
-    dot = sum(count * b[term] for term, count in a.items() if term in b)
-    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
-
-
-def places_of(ticket: Ticket) -> tuple[frozenset[str], frozenset[str]]:
-    """Streets and 小区 named by the ticket ({"胜利路", "金桂园小区"}), and the division's words."""
-    found: set[str] = set()
-    division_words: set[str] = set()
-    for text in (ticket.address, ticket.content):
-        match = extract_places(normalize(text or ""))
-        if match.place:
-            found.update(match.place.split())
-        if match.division_text:
-            division_words.add(match.division_text)
-    return frozenset(found), frozenset(division_words)
 
 
 @dataclass(frozen=True)
@@ -144,53 +58,62 @@ class Likeness:
         )
 
 
-class TicketProfile:
-    """A ticket's words and places, computed once per comparison run."""
-
-    def __init__(self, ticket: Ticket) -> None:
-        self.ticket = ticket
-        self.places, division_words = places_of(ticket)
-        self.terms = content_terms(ticket.content, self.places | division_words)
-
-    def likeness(self, other: TicketProfile) -> Likeness:
-        return Likeness(round(cosine(self.terms, other.terms), 4), bool(self.places & other.places))
+def likeness(a: Profile, b: Profile) -> Likeness:
+    return Likeness(round(cosine(a.terms, b.terms), 4), bool(a.places & b.places))
 
 
-def find_duplicates(session: Session, ticket: Ticket, now: datetime) -> list[DuplicateCandidate]:
-    query = select(Ticket).where(
+def find_duplicates(
+    session: Session, ticket: Ticket, profile: Profile, now: datetime
+) -> list[DuplicateCandidate]:
+    if not profile.terms or not (ticket.division_code or profile.places):
+        return []  # no word in common with anything, or no division and no place to meet at
+    scope = [
         Ticket.id != ticket.id,
         Ticket.status.in_(OPEN_VALUES),
         Ticket.created_at >= now - LOOKBACK,
-    )
+    ]
     if ticket.division_code:
-        query = query.where(Ticket.division_code == ticket.division_code)
-    pool = session.scalars(query.order_by(Ticket.id.desc()).limit(MAX_POOL)).all()
-    me = TicketProfile(ticket)
-    found = []
-    for other in pool:
-        likeness = me.likeness(TicketProfile(other))
+        scope.append(Ticket.division_code == ticket.division_code)
+    backfill_profiles(session, select(Ticket).where(*scope))
+    if not ticket.division_code:
         # Without a division the place itself must match: "anywhere in the city" is too wide.
-        if likeness.duplicate and (ticket.division_code or likeness.same_place):
-            found.append((likeness, other))
-    found.sort(key=lambda pair: (-pair[0].score, -pair[1].id))
+        at_my_places = select(TicketPlace.ticket_id).where(TicketPlace.place.in_(profile.places))
+        scope.append(Ticket.id.in_(at_my_places))
+    shared_terms = func.count()
+    pool = session.scalars(
+        select(TicketTerm.ticket_id)
+        .join(Ticket, Ticket.id == TicketTerm.ticket_id)
+        .where(TicketTerm.term.in_(list(profile.terms)), *scope)
+        .group_by(TicketTerm.ticket_id)
+        .order_by(shared_terms.desc(), TicketTerm.ticket_id.desc())
+        .limit(CANDIDATE_POOL)
+    ).all()
+    found = []
+    for other_id, other in stored_profiles(session, pool).items():
+        other_likeness = likeness(profile, other)
+        if other_likeness.duplicate and (ticket.division_code or other_likeness.same_place):
+            found.append((other_likeness, other_id))
+    found.sort(key=lambda pair: (-pair[0].score, -pair[1]))
     candidates = [
         DuplicateCandidate(
             ticket_id=ticket.id,
-            candidate_id=other.id,
-            text_similarity=likeness.text,
-            same_place=likeness.same_place,
-            score=likeness.score,
+            candidate_id=other_id,
+            text_similarity=other_likeness.text,
+            same_place=other_likeness.same_place,
+            score=other_likeness.score,
             found_at=now,
         )
-        for likeness, other in found[:MAX_CANDIDATES]
+        for other_likeness, other_id in found[:MAX_CANDIDATES]
     ]
     session.add_all(candidates)
     return candidates
 
 
-def find_repeat_call(session: Session, ticket: Ticket, now: datetime) -> RepeatCall | None:
-    earlier = session.scalars(
-        select(Ticket)
+def find_repeat_call(
+    session: Session, ticket: Ticket, profile: Profile, now: datetime
+) -> RepeatCall | None:
+    earlier = session.execute(
+        select(Ticket.id, Ticket.matter_category)
         .where(
             Ticket.id != ticket.id,
             Ticket.citizen_phone == ticket.citizen_phone,
@@ -199,16 +122,14 @@ def find_repeat_call(session: Session, ticket: Ticket, now: datetime) -> RepeatC
         )
         .order_by(Ticket.id.desc())
     ).all()
-    me = TicketProfile(ticket)
-    for previous in earlier:
-        same_category = bool(ticket.matter_category) and (
-            ticket.matter_category == previous.matter_category
-        )
-        similarity = me.likeness(TicketProfile(previous)).text
+    profiles = stored_profiles(session, (previous_id for previous_id, _ in earlier))
+    for previous_id, matter_category in earlier:
+        same_category = bool(ticket.matter_category) and (ticket.matter_category == matter_category)
+        similarity = likeness(profile, profiles[previous_id]).text
         if same_category or similarity >= REPEAT_TEXT:
             repeat = RepeatCall(
                 ticket_id=ticket.id,
-                previous_ticket_id=previous.id,
+                previous_ticket_id=previous_id,
                 citizen_phone=ticket.citizen_phone,
                 same_category=same_category,
                 text_similarity=similarity,
@@ -222,8 +143,9 @@ def find_repeat_call(session: Session, ticket: Ticket, now: datetime) -> RepeatC
 def on_ticket_created(session: Session, ticket: Ticket, _body: dict[str, Any]) -> None:
     """The ``ticket_created_hooks`` hook: runs in the creating transaction."""
     now = ticket.created_at
-    find_duplicates(session, ticket, now)
-    find_repeat_call(session, ticket, now)
+    profile = store_profile(session, ticket)
+    find_duplicates(session, ticket, profile, now)
+    find_repeat_call(session, ticket, profile, now)
     session.flush()
 
 

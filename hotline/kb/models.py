@@ -113,3 +113,33 @@ class HotspotTicket(Base):
 
     alert_id: Mapped[int] = mapped_column(ForeignKey("hotspot_alerts.id"), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+
+
+class StoredProfile(Base):
+    """A ticket's words (term → weight) and places, computed once when the ticket is filed."""
+
+    __tablename__ = "ticket_profiles"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    terms: Mapped[dict[str, float]] = mapped_column(JSON)
+    places: Mapped[list[str]] = mapped_column(JSON)
+
+
+class TicketTerm(Base):
+    """Inverted index of the profiles' words: which tickets share a word with a new one."""
+
+    __tablename__ = "ticket_terms"
+    __table_args__ = (Index("ix_ticket_terms_term", "term", "ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class TicketPlace(Base):
+    """Inverted index of the profiles' places: tickets without a division meet by place."""
+
+    __tablename__ = "ticket_places"
+    __table_args__ = (Index("ix_ticket_places_place", "place", "ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    place: Mapped[str] = mapped_column(String(64), primary_key=True)
