@@ -38,7 +38,7 @@ MAX_CANDIDATES = 5
 REPEAT_TEXT = 0.3
 # Bounds the work of one ticket creation on a busy division: the open tickets sharing the most
 # words with the new one are compared exactly, the others cannot outscore them by much.
-CANDIDATE_POOL = 300
+CANDIDATE_POOL = 200
 OPEN_VALUES = tuple(s.value for s in OPEN_STATUSES)
 
 
@@ -74,7 +74,7 @@ def find_duplicates(
     ]
     if ticket.division_code:
         scope.append(Ticket.division_code == ticket.division_code)
-    backfill_profiles(session, select(Ticket).where(*scope))
+    backfill_profiles(session, *scope)
     if not ticket.division_code:
         # Without a division the place itself must match: "anywhere in the city" is too wide.
         at_my_places = select(TicketPlace.ticket_id).where(TicketPlace.place.in_(profile.places))

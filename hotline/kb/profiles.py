@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session
 
 from classifier.places import extract_places
@@ -166,13 +166,14 @@ def _store(session: Session, profiles: dict[int, Profile]) -> None:
         session.execute(insert(TicketPlace), places)
 
 
-def backfill_profiles(session: Session, tickets: Select[tuple[Ticket]]) -> None:
-    """Store the profiles that the selected tickets lack (tickets filed before profiles existed)."""
-    missing = session.scalars(
-        tickets.outerjoin(StoredProfile, StoredProfile.ticket_id == Ticket.id).where(
-            StoredProfile.ticket_id.is_(None)
-        )
-    ).all()
+def backfill_profiles(session: Session, *where: ColumnElement[bool]) -> None:
+    """Store the profiles that these tickets lack (tickets filed before profiles existed)."""
+    missing_ids = (
+        select(Ticket.id)
+        .outerjoin(StoredProfile, StoredProfile.ticket_id == Ticket.id)
+        .where(StoredProfile.ticket_id.is_(None), *where)
+    )
+    missing = session.scalars(select(Ticket).where(Ticket.id.in_(missing_ids))).all()
     if missing:
         _store(session, {ticket.id: profile_of(ticket) for ticket in missing})
 
@@ -182,8 +183,12 @@ def stored_profiles(session: Session, ticket_ids: Iterable[int]) -> dict[int, Pr
     ids = list(ticket_ids)
     if not ids:
         return {}
-    backfill_profiles(session, select(Ticket).where(Ticket.id.in_(ids)))
+    backfill_profiles(session, Ticket.id.in_(ids))
+    rows = session.execute(
+        select(StoredProfile.ticket_id, StoredProfile.terms, StoredProfile.places).where(
+            StoredProfile.ticket_id.in_(ids)
+        )
+    )
     return {
-        row.ticket_id: Profile(Counter(row.terms), frozenset(row.places))
-        for row in session.scalars(select(StoredProfile).where(StoredProfile.ticket_id.in_(ids)))
+        ticket_id: Profile(Counter(terms), frozenset(places)) for ticket_id, terms, places in rows
     }
