@@ -21,20 +21,15 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
 
 import httpx
 import sqlalchemy as sa
 
 import hotline.models  # noqa: F401  (registers every table, so foreign keys resolve)
-from hotline.auth.service import add_user
-from hotline.calendar import seed_calendar
 from hotline.config import Settings
-from hotline.db import make_engine, make_session_factory, transaction
-from hotline.directory.service import load_reference_data
 from hotline.events import InProcessBus
 from hotline.kb import install as install_kb
-from hotline.migrate import upgrade
+from hotline.migrate import prepare
 from hotline.routing import install as install_routing
 from hotline.services import Services
 from hotline.tickets import service
@@ -50,17 +45,6 @@ CONTENT = "小区旁边工地夜里一直打桩，吵得老人孩子睡不着，
 def _phone(number: int) -> str:
     """One citizen per ticket, as on a real day (repeat callers are the exception)."""
     return f"138{number:08d}"
-
-
-def _prepare(url: str) -> None:
-    upgrade(url)
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as session:
-        load_reference_data(session)
-        seed_calendar(session)
-        for name, role, department in USERS:
-            add_user(session, name, role, PASSWORD, department=department, now=datetime.now())
-    engine.dispose()
 
 
 def _database(kind: str) -> tuple[str, Callable[[], None]]:
@@ -215,7 +199,7 @@ def main() -> None:
 
     url, drop = _database(args.database)
     try:
-        _prepare(url)
+        prepare(url, [(name, role, department, PASSWORD) for name, role, department in USERS])
         direct_rate = direct(url, args.tickets)
         http_rate, latencies = http(url, args.tickets, args.workers, args.concurrency)
     finally:

@@ -9,7 +9,6 @@ from sqlalchemy import select
 import hotline.models  # noqa: F401  (registers every table, so foreign keys resolve)
 from hotline.auth.models import User
 from hotline.auth.service import add_user
-from hotline.calendar import seed_calendar
 from hotline.calls import cli as calls_cli
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory, transaction
@@ -17,7 +16,7 @@ from hotline.directory.service import department as find_department
 from hotline.directory.service import load_reference_data
 from hotline.errors import HotlineError
 from hotline.kb import cli as kb_cli
-from hotline.migrate import upgrade
+from hotline.migrate import prepare
 from hotline.routing.cli import classifier_app
 from hotline.services import local_now
 from hotline.speech import cli as speech_cli
@@ -64,15 +63,10 @@ def _fail(error: HotlineError) -> None:
 def db_upgrade() -> None:
     """Apply every migration, then load the reference data and the statutory calendar."""
     settings = _settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    with transaction(make_session_factory(engine)) as session:
-        counts = load_reference_data(session)
-        days = seed_calendar(session)
-    engine.dispose()
+    counts, years = prepare(settings.database_url)
     typer.echo(f"数据库已升级：{settings.database_url}")
     typer.echo(
-        "参考数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"；日历 {days} 天"
+        "参考数据：" + "，".join(f"{k} {v}" for k, v in counts.items()) + f"；日历新增 {years} 年"
     )
 
 

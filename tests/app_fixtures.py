@@ -14,13 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, inspect, update
 
 from hotline.app import create_app
-from hotline.auth.service import add_user
-from hotline.calendar import seed_calendar
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory, transaction
-from hotline.directory.service import load_reference_data
 from hotline.events import Event, InProcessBus
-from hotline.migrate import upgrade
+from hotline.migrate import prepare
 from hotline.models import Ticket, metadata
 from hotline.services import Services
 
@@ -55,14 +52,7 @@ KEPT_TABLES = frozenset(
 
 def prepare_database(url: str) -> None:
     """Migrate, then load reference data, the calendar and one user per role."""
-    upgrade(url)
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as session:
-        load_reference_data(session)
-        seed_calendar(session)
-        for name, role, department in USERS:
-            add_user(session, name, role, PASSWORD, department=department, now=datetime(2026, 1, 1))
-    engine.dispose()
+    prepare(url, [(name, role, department, PASSWORD) for name, role, department in USERS])
 
 
 @pytest.fixture(scope="session")
