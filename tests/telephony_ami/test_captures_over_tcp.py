@@ -6,11 +6,18 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from ami_helpers import SECRET, USER, Recorder, capture_wire, eventually, load_capture
 
 from telephony.ami import AMIConfig
 from telephony.ami.codec import encode_message
 from telephony.bridge import AMIBridge
+from tests.telephony_ami.ami_helpers import (
+    SECRET,
+    USER,
+    Recorder,
+    capture_wire,
+    eventually,
+    load_capture,
+)
 
 
 async def replay_server(payload: bytes) -> tuple[asyncio.Server, int]:

@@ -6,13 +6,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-from ami_helpers import Recorder, eventually, new_simulator, sim_config
 
 from telephony.ami import ActionResult, AMIClient, parse_ami_url
 from telephony.ami.codec import encode_message
 from telephony.bridge import AMIBridge, CommandRefused
 from telephony.calls import OperatorEvent
 from telephony.sim import SwitchboardSimulator, load_scenario
+from tests.telephony_ami.ami_helpers import Recorder, eventually, new_simulator, sim_config
 
 
 def with_bridge(

@@ -11,8 +11,7 @@ import pytest
 import vosk
 
 from telephony.speech import AudioFormatError, read_wav, transcribe_file
-
-from .conftest import Speech
+from tests.speech_fixtures import Speech
 
 
 def test_telephone_recording_gives_timed_segments(

@@ -12,8 +12,7 @@ import vosk
 
 from telephony.audiosocket import Timeouts, encode_audio, encode_frame, encode_hangup, encode_uuid
 from telephony.speech import SpeechService, TranscriptEvent
-
-from .conftest import Speech
+from tests.speech_fixtures import Speech
 
 pytestmark = pytest.mark.anyio
 
