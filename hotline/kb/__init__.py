@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from hotline.kb.intake import on_ticket_action, on_ticket_created
 from hotline.kb.search import index_of
 from hotline.services import Services
+
+log = logging.getLogger(__name__)
 
 
 def install(services: Services) -> None:
@@ -13,4 +18,14 @@ def install(services: Services) -> None:
         services.ticket_created_hooks.append(on_ticket_created)
     if on_ticket_action not in services.ticket_action_hooks:
         services.ticket_action_hooks.append(on_ticket_action)
-    index_of(services)
+    index = index_of(services)
+
+    def warm_up() -> None:
+        """Build the search index now, so the operator's first search does not wait for it."""
+        try:
+            with services.sessions() as session:
+                index.current(session)
+        except Exception:  # an unmigrated database: the first search builds it instead
+            log.warning("knowledge-base index not built at start", exc_info=True)
+
+    threading.Thread(target=warm_up, name="kb-index-warm-up", daemon=True).start()
