@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.directory.models import Department
+from hotline.directory.models import Department, Division
 from hotline.tickets.models import Dispatch, Rating, Ticket, TicketAction, TicketReturn
 from hotline.workflow.states import SATISFIED_RATINGS, Status
 
@@ -155,8 +155,6 @@ def _names(session: Session, by: str) -> dict[str, str]:
         return {
             code: name for code, name in session.execute(select(Department.code, Department.name))
         }
-    from hotline.directory.models import Division
-
     return {code: name for code, name in session.execute(select(Division.code, Division.name))}
 
 
