@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline.calendar import WorkCalendar, load_calendar
 from hotline.config import Settings
-from hotline.db import make_engine, make_session_factory
+from hotline.db import make_engine, make_session_factory, transaction
 from hotline.events import Event, EventBus, make_bus
 from hotline.workflow import Context, SlaPolicy, WorkflowEvent
 
@@ -65,16 +65,9 @@ class Services:
 
     @contextmanager
     def unit(self) -> Iterator[tuple[Session, Outbox]]:
-        session = self.sessions()
         outbox = Outbox()
-        try:
+        with transaction(self.sessions) as session:
             yield session, outbox
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
         for event in outbox.events:
             self.bus.publish(event)
 
