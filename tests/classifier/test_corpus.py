@@ -1,11 +1,24 @@
-"""The project's own corpus: size, balance, a fixed split, and a generator that reproduces it."""
+"""The project's own corpus: written rows that follow the rules, balance, and the fixed split."""
 
 from __future__ import annotations
 
 import csv
 from collections import Counter
+from pathlib import Path
 
-from classifier.corpus_generator import COLUMNS, DATA_DIR, build_corpus, split_corpus
+import pytest
+
+from classifier.corpus import (
+    COLUMNS,
+    DATA_DIR,
+    MIN_ROWS_PER_DEPARTMENT,
+    TEST_FILE,
+    TRAIN_FILE,
+    CorpusError,
+    check_balance,
+    read_written,
+    split_corpus,
+)
 from classifier.reference import load_departments
 
 
@@ -14,24 +27,107 @@ def read(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_at_least_150_rows_for_every_department() -> None:
-    counts = Counter(row["department"] for row in read("corpus.csv"))
+@pytest.fixture(scope="module")
+def written() -> list[dict[str, str]]:
+    return read_written()
+
+
+def test_every_department_has_enough_rows(written: list[dict[str, str]]) -> None:
+    counts = check_balance(written)
     assert set(counts) == {d.code for d in load_departments()}
-    assert min(counts.values()) >= 150
+    assert min(counts.values()) >= MIN_ROWS_PER_DEPARTMENT
 
 
-def test_committed_files_are_what_the_generator_produces() -> None:
-    rows = build_corpus()
-    train, test = split_corpus(rows)
-    strip = [{k: r[k] for k in COLUMNS} for r in train]
-    assert read("corpus_train.csv") == strip
-    assert read("corpus_test.csv") == [{k: r[k] for k in COLUMNS} for r in test]
+def test_emergencies_and_near_misses_are_there(written: list[dict[str, str]]) -> None:
+    lines = Counter(row["emergency"] for row in written if row["emergency"])
+    assert set(lines) == {"110", "119", "120", "122"}
+    assert min(lines.values()) >= 40
+    # Near misses: not emergencies, but they name what triggers one (smoke, a knife, a crash).
+    near = [
+        row
+        for row in written
+        if not row["emergency"] and any(w in row["text"] for w in ("烟", "刀", "车祸", "着火"))
+    ]
+    assert len(near) >= 30
 
 
-def test_split_is_about_20_percent_and_no_text_is_in_both() -> None:
-    train, test = read("corpus_train.csv"), read("corpus_test.csv")
-    assert 0.17 < len(test) / (len(train) + len(test)) < 0.23
+def test_every_register_is_present(written: list[dict[str, str]]) -> None:
+    texts = [row["text"] for row in written]
+    summaries = sum(t.startswith(("来电", "市民")) or "来电" in t[:8] for t in texts)
+    spoken = sum(any(f in t for f in ("嗯", "那个", "就是说", "然后呢")) for t in texts)
+    damaged = sum(t.count(" ") >= 4 and "，" not in t for t in texts)
+    terse = sum(len(t) <= 12 for t in texts)
+    assert min(summaries, spoken, damaged, terse) >= len(texts) * 0.05
+
+
+def test_committed_split_is_what_the_module_produces(written: list[dict[str, str]]) -> None:
+    train, test = split_corpus(written)
+    assert read(TRAIN_FILE) == [{k: r[k] for k in COLUMNS} for r in train]
+    assert read(TEST_FILE) == [{k: r[k] for k in COLUMNS} for r in test]
+
+
+def test_split_is_about_a_fifth_of_each_department_and_disjoint() -> None:
+    train, test = read(TRAIN_FILE), read(TEST_FILE)
     assert not {r["text"] for r in train} & {r["text"] for r in test}
-    assert set(Counter(r["department"] for r in test)) == set(
-        Counter(r["department"] for r in train)
+    for code, n_test in Counter(r["department"] for r in test).items():
+        n_all = n_test + sum(r["department"] == code for r in train)
+        assert 0.15 < n_test / n_all < 0.25, code
+    assert set(Counter(r["department"] for r in test)) == {d.code for d in load_departments()}
+
+
+def test_adding_a_row_moves_no_existing_row(written: list[dict[str, str]]) -> None:
+    _, test = split_corpus(written)
+    extra = {**written[0], "text": "新写的一条：小区门口的路灯坏了三天"}
+    _, test_after = split_corpus([*written, extra])
+    assert {r["text"] for r in test} <= {r["text"] for r in test_after} | {extra["text"]}
+
+
+def write_file(directory: Path, rows: list[str]) -> Path:
+    directory.mkdir(exist_ok=True)
+    path = directory / "XX.csv"
+    path.write_text(",".join(COLUMNS) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("小区路灯坏了,CG,抱怨,一般,,", "type '抱怨'"),
+        ("小区路灯坏了,XX,投诉,一般,,", "unknown department 'XX'"),
+        ("小区路灯坏了,CG,投诉,很急,,", "urgency '很急'"),
+        ("有人拿刀砍人,CG,求助,紧急,110,", "emergency '110' is not filed to CG"),
+        ("有人拿刀砍人,GA,求助,一般,110,", "an emergency is 紧急"),
+        ("家里停水了,GS,求助,一般,,", "a GS row names utility none"),
+        ("小区路灯坏了,CG,投诉,一般,,95598", "a CG row names utility 95598"),
+        ("小区路灯坏了,CG,投诉,一般", "expected 6 fields"),
+        ('" ",CG,投诉,一般,,', "empty text"),
+    ],
+)
+def test_a_broken_row_is_named_with_its_file_and_line(
+    tmp_path: Path, row: str, message: str
+) -> None:
+    directory = write_file(tmp_path / "written", ["路灯不亮,CG,投诉,一般,,", row])
+    with pytest.raises(CorpusError, match=rf"XX\.csv:3: .*{message}"):
+        read_written(directory)
+
+
+def test_the_same_text_twice_is_refused_even_when_spaced_differently(tmp_path: Path) -> None:
+    directory = write_file(
+        tmp_path / "written", ["路灯不亮了,CG,投诉,一般,,", "路灯 不亮 了,CG,投诉,一般,,"]
     )
+    with pytest.raises(CorpusError, match=r"XX\.csv:3: same text as XX\.csv:2"):
+        read_written(directory)
+
+
+def test_a_wrong_header_or_an_empty_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="no written corpus files"):
+        read_written(tmp_path)
+    (tmp_path / "bad.csv").write_text("text,label\n路灯,CG\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="header must be"):
+        read_written(tmp_path)
+
+
+def test_a_department_short_of_rows_is_named() -> None:
+    rows = [{"department": "CG"}] * MIN_ROWS_PER_DEPARTMENT
+    with pytest.raises(CorpusError, match="'GA': 0"):
+        check_balance(rows)
