@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
+import math
 import os
 import re
 import sys
@@ -117,29 +118,93 @@ def normalize(text: str) -> str:
     return text
 
 
+# jieba's own block and skip patterns: only runs of these characters go through its
+# dictionary; every other character is a token of its own.
+_JIEBA_BLOCK = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
+
+
+class Segmenter:
+    """jieba's dictionary segmentation without HMM (``Tokenizer.lcut(text, HMM=False)``), the
+    same words in less than half the time.
+
+    jieba builds a dict of every word's end positions per start, then a second pass takes
+    ``log`` of each candidate's frequency. Here the log-probabilities are computed once, when
+    the dictionary loads, and one backward pass both finds the candidates and keeps the best
+    route; ties go to the longer word and a lone ASCII letter or digit joins its neighbours,
+    as in jieba. A test holds the output equal to jieba's on the corpus and on random text.
+    """
+
+    def __init__(self, tokenizer: jieba.Tokenizer) -> None:
+        log_total = math.log(tokenizer.total)
+        self._prefixes = frozenset(tokenizer.FREQ)  # words and every prefix of a word
+        self._log_probability = {
+            word: math.log(freq) - log_total for word, freq in tokenizer.FREQ.items() if freq
+        }
+        self._unknown = -log_total  # jieba counts an unknown character as frequency 1
+
+    def _cut_block(self, block: str) -> list[str]:
+        size = len(block)
+        best = [0.0] * (size + 1)  # best route score from each position to the end
+        word_end = [0] * size
+        prefixes, log_probability = self._prefixes, self._log_probability.get
+        for start in range(size - 1, -1, -1):
+            score, end = self._unknown + best[start + 1], start + 1
+            found = False
+            stop = start + 1
+            fragment = block[start]
+            while fragment in prefixes:
+                probability = log_probability(fragment)
+                if probability is not None:
+                    candidate = probability + best[stop]
+                    if not found or candidate >= score:
+                        score, end, found = candidate, stop, True
+                if stop == size:
+                    break
+                stop += 1
+                fragment = block[start:stop]
+            best[start], word_end[start] = score, end
+        words: list[str] = []
+        ascii_run = ""
+        position = 0
+        while position < size:
+            end = word_end[position]
+            word = block[position:end]
+            if end - position == 1 and word.isascii() and word.isalnum():
+                ascii_run += word
+            else:
+                if ascii_run:
+                    words.append(ascii_run)
+                    ascii_run = ""
+                words.append(word)
+            position = end
+        if ascii_run:
+            words.append(ascii_run)
+        return words
+
+    def words(self, text: str) -> list[str]:
+        """The words of ``text``, without punctuation, symbols or whitespace."""
+        words: list[str] = []
+        for index, block in enumerate(_JIEBA_BLOCK.split(text)):
+            if index % 2:  # split() with a group puts the matched blocks at odd indices
+                words.extend(w for w in self._cut_block(block) if not _PUNCT_OR_SPACE.match(w))
+            else:
+                words.extend(ch for ch in block if ch.isalnum())
+        return words
+
+
 class _DomainTokenizer:
     """A jieba tokenizer of our own, initialised once with the domain vocabulary."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._tokenizer: jieba.Tokenizer | None = None
+        self._segmenter: Segmenter | None = None
 
-    def get(self) -> jieba.Tokenizer:
-        if self._tokenizer is None:
+    def get(self) -> Segmenter:
+        if self._segmenter is None:
             with self._lock:
-                if self._tokenizer is None:
-                    self._tokenizer = self._build()
-        return self._tokenizer
-
-    @staticmethod
-    def _build() -> jieba.Tokenizer:
-        logging.getLogger("jieba").setLevel(logging.WARNING)
-        tokenizer = jieba.Tokenizer()
-        tokenizer.tmp_dir = str(cache_dir())  # read from there, written once if missing
-        tokenizer.initialize()
-        for word in domain_words():
-            tokenizer.add_word(word, _DOMAIN_WORD_FREQ)
-        return tokenizer
+                if self._segmenter is None:
+                    self._segmenter = Segmenter(domain_jieba())
+        return self._segmenter
 
 
 @functools.cache
@@ -160,17 +225,23 @@ def domain_words() -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
+def domain_jieba() -> jieba.Tokenizer:
+    """A fresh jieba tokenizer with the domain words added (loading takes about a second)."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = str(cache_dir())  # read from there, written once if missing
+    tokenizer.initialize()
+    for word in domain_words():
+        tokenizer.add_word(word, _DOMAIN_WORD_FREQ)
+    return tokenizer
+
+
 _DOMAIN_TOKENIZER = _DomainTokenizer()
 
 
 @functools.lru_cache(maxsize=4096)
 def _cut(normalized: str) -> tuple[str, ...]:
-    tokenizer = _DOMAIN_TOKENIZER.get()
-    return tuple(
-        token
-        for token in tokenizer.lcut(normalized, HMM=False)
-        if token.strip() and not _PUNCT_OR_SPACE.match(token)
-    )
+    return tuple(_DOMAIN_TOKENIZER.get().words(normalized))
 
 
 def tokenize(text: str) -> list[str]:

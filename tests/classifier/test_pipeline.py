@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.features import RoutingPipeline, char_ngrams
+from classifier.features import RoutingPipeline, pack_term, packed_char_ngrams
 from classifier.labelled import read_labelled_csv
 from classifier.model import RoutingModel
 from classifier.text import normalize
@@ -22,12 +22,18 @@ def texts() -> list[str]:
     return [row["text"] for row in read_labelled_csv(TEST_CSV).rows[:150]] + ODD_TEXTS
 
 
-def test_char_ngrams_are_scikit_learns(texts: list[str]) -> None:
+def test_packed_char_ngrams_are_scikit_learns(texts: list[str]) -> None:
     from sklearn.feature_extraction.text import CountVectorizer
 
     reference = CountVectorizer(analyzer="char", ngram_range=(1, 3)).build_analyzer()
-    for text in [normalize(t) for t in texts] + ["  A  b\t\tC  "]:
-        assert sorted(char_ngrams(text)) == sorted(reference(text))
+    for text in [normalize(t) for t in texts] + ["  A  b\t\tC  ", "𠀀😀\U0010ffff"]:
+        expected = sorted(pack_term(gram) for gram in reference(text))
+        assert sorted(packed_char_ngrams(text).tolist()) == expected
+
+
+def test_packed_keys_of_different_ngrams_differ() -> None:
+    grams = ["a", "\x00", "\x00a", "a\x00", "ab", "abc", "\U0010ffff", "\U0010ffff" * 3, "𠀀b"]
+    assert len({pack_term(gram) for gram in grams}) == len(grams)
 
 
 def test_features_equal_the_fitted_feature_union(small_trained: RoutingModel, texts) -> None:  # type: ignore[no-untyped-def]
