@@ -1,6 +1,7 @@
 """Routing classifier benchmark: latency, size, memory, training and load time, public data.
 
 Usage: .venv/bin/python bench/classifier_bench.py [--model DIR] [--shared /work/shared]
+       [--public-data DIR]
 
 Goals: p99 of one prediction on a 300-character text < 5 ms; model < 50 MB on disk; a loaded
 model < 300 MB resident; training on 10,000 texts < 60 s; load < 2 s. When
@@ -17,7 +18,6 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -115,8 +115,10 @@ def measure_training(rows: list[dict[str, str]]) -> dict[str, float]:
     }
 
 
-def public_benchmark(shared: Path) -> dict[str, object]:
-    folder = shared / "datasets" / "taidi2020c"
+def public_benchmark(folder: Path) -> dict[str, object]:
+    """Train on ``folder/train.csv`` only, report on ``folder/test.csv`` (columns ``text`` and
+    one label column), beside a plain jieba word TF-IDF + LinearSVC trained on the same rows.
+    Throughput is measured twice for each, alternating, and the better run kept."""
     if not (folder / "train.csv").is_file() or not (folder / "test.csv").is_file():
         return {"public_benchmark": f"skipped: {folder}/train.csv and test.csv are absent"}
     import jieba
@@ -132,14 +134,18 @@ def public_benchmark(shared: Path) -> dict[str, object]:
     model = train_routing_model(train, label, with_mandates=False)
     report = evaluate(model, test, label)
     texts = [row["text"] for row in test]
-    started = time.perf_counter()
-    model.predict_many(texts)
-    ours = len(texts) / (time.perf_counter() - started)
     baseline = make_pipeline(TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None), LinearSVC())
     baseline.fit([row["text"] for row in train], [row[label] for row in train])
-    started = time.perf_counter()
     predicted = baseline.predict(texts)
-    theirs = len(texts) / (time.perf_counter() - started)
+    ours = theirs = 0.0
+    for attempt in range(2):  # texts never seen before, so no tokenizer cache helps either side
+        batch = [f"{attempt} {text}" for text in texts]
+        started = time.perf_counter()
+        model.predict_many(batch)
+        ours = max(ours, len(texts) / (time.perf_counter() - started))
+        started = time.perf_counter()
+        baseline.predict(batch)
+        theirs = max(theirs, len(texts) / (time.perf_counter() - started))
     return {
         "public_label_column": label,
         "public_macro_f1": report["macro_f1"],
@@ -149,6 +155,7 @@ def public_benchmark(shared: Path) -> dict[str, object]:
         ),
         "throughput_texts_per_s": round(ours, 1),
         "baseline_throughput_texts_per_s": round(theirs, 1),
+        "throughput_ratio": round(ours / theirs, 2),
     }
 
 
@@ -157,6 +164,11 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=default_model_dir())
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument(
+        "--public-data",
+        type=Path,
+        help="folder with train.csv and test.csv (default: <shared>/datasets/taidi2020c)",
+    )
     args = parser.parse_args()
     rows = read_rows(CORPUS)
     results: dict[str, object] = {
@@ -169,8 +181,7 @@ def main() -> None:
     results.update(measure_latency(model, rows))
     if not args.skip_training:
         results.update(measure_training(rows))
-    with tempfile.TemporaryDirectory():
-        results.update(public_benchmark(args.shared))
+    results.update(public_benchmark(args.public_data or args.shared / "datasets" / "taidi2020c"))
     print(json.dumps(results, ensure_ascii=False, indent=2))
 
 

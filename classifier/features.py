@@ -7,13 +7,14 @@ each output (department, type, urgency, emergency) is a linear SVM head on those
 calibrated with Platt sigmoids fitted on cross-validated decisions (one linear model fitted on
 all data, ``ensemble=False``): the probabilities can be shown and thresholded, and the one
 linear model's weights × TF-IDF values explain a decision (the ``evidence`` words). (A
-LogisticRegression head was tried: 0.58 department accuracy on a phrasing-grouped validation
-split against 0.70 for the calibrated LinearSVC, at every C tried.)
+LogisticRegression head was tried: 0.58 department accuracy against 0.70 for the calibrated
+LinearSVC on a validation split, at every C tried.)
 
 Fitting uses scikit-learn; the fitted object keeps only what prediction needs — vocabularies,
 IDF weights, the heads' stacked weights and calibration — as plain numpy arrays, so loading a
 model and predicting import neither scikit-learn nor scipy. One text costs one dictionary pass
-per feature block and one product with the stacked weights. Right after ``fit`` the
+over its words, one sorted-array search of its packed character n-grams and one product with
+the stacked weights. Right after ``fit`` the
 scikit-learn parts are kept in ``fitted_`` (not persisted); tests hold the fast path equal to
 ``FeatureUnion.transform`` and each head's ``predict_proba``.
 """
@@ -38,8 +39,8 @@ if TYPE_CHECKING:
 
 MAX_CHAR_FEATURES = 200_000
 CHAR_NGRAMS = (1, 3)
-# Inverse regularisation of every head, chosen on a phrasing-grouped validation split carved
-# out of the training split (docs/classifier.md); never on the test split.
+# Inverse regularisation of every head, chosen on a validation split carved out of the
+# training split (docs/classifier.md); never on the test split.
 DEFAULT_C = 0.5
 CALIBRATION_FOLDS = 3
 WORDS, CHARS = "words", "chars"

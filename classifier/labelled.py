@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def read_labelled_csv(path: Path, label_column: str = DEFAULT_LABEL_COLUMN) -> L
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TrainingDataError(f"{path} is not UTF-8 text: {exc}") from exc
-    reader = csv.DictReader(text.splitlines())
+    # Quoted fields may hold line breaks (public data keeps a message's paragraphs).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = reader.fieldnames or []
     for needed in (TEXT_COLUMN, label_column):
         if needed not in columns:
