@@ -30,6 +30,9 @@ INDIRECT_EMERGENCIES = [
 
 # One new phrasing per concept the rules must recognise (not corpus rows).
 CONCEPT_EMERGENCIES = [
+    # "Now" outweighs words that usually mark a chronic complaint (每天, 经常).
+    ("我每天都路过这里,现在有个人倒在地上叫不醒", "120"),
+    ("小区里经常有人打架,现在又打起来了,有人拿着刀", "110"),
     # 120: will not wake / not breathing, stroke signs, choking, swallowing, bleeding, burns, falls
     ("我外公坐在沙发上怎么拍都不醒,也不出气了", "120"),
     ("我爸吃饭的时候嘴一下子歪了,话也说不出来", "120"),
