@@ -19,6 +19,7 @@ from pathlib import Path
 
 from classifier.model import UTILITY_DEPARTMENT_LINES
 from classifier.reference import load_departments, load_transfer_targets
+from classifier.rules import CARRIER_LINES
 from classifier.text import normalize
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -29,8 +30,8 @@ TYPES = frozenset({"咨询", "求助", "投诉", "举报", "建议", "表扬"})
 URGENCIES = frozenset({"紧急", "一般"})
 # Who an emergency ticket is filed to once the caller has been put through to the line.
 EMERGENCY_DEPARTMENTS = {"110": {"GA"}, "119": {"GA", "RQ"}, "120": {"WJ"}, "122": {"JJ"}}
-# Telecom lines are only named when the caller names the carrier.
-CARRIER_LINES = {"", "10000", "10086", "10010"}
+# A telecom row names a carrier's line only when the caller names the carrier.
+TELECOM_LINES = {"", *CARRIER_LINES.values()}
 MIN_ROWS_PER_DEPARTMENT = 150
 TEST_FRACTION = 0.2
 
@@ -58,7 +59,7 @@ def _row_problem(row: dict[str, str], departments: set[str], utilities: set[str]
     if utility and utility not in utilities:
         return f"unknown utility line {utility!r}"
     expected = (
-        CARRIER_LINES
+        TELECOM_LINES
         if row["department"] == "TX"
         else {UTILITY_DEPARTMENT_LINES.get(row["department"], "")}
     )
