@@ -12,7 +12,11 @@ model's emergency prediction is combined with these rules in ``classifier.model`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from re import _constants as sre_constants  # a pattern's parsed form, for its anchors
+from re import _parser as sre_parser
+from typing import Any
 
 # Each line's triggers, one concept per entry. Within a clause the lines are tried in this
 # order: fire, gas or someone trapped (119), then violence (110), then a collision (122), then
@@ -89,15 +93,17 @@ EMERGENCY_TRIGGERS: dict[str, tuple[str, ...]] = {
         r"|(?:腿|胳膊|手)(?:部)?.{0,2}变形|切得很深|刀口裂|触电|羊水破",
     ),
 }
-# The call speaks of the past.
+# The call speaks of the past. In this and the other guards every alternative starts with a
+# literal character, so the regex engine jumps to those characters instead of trying each
+# position (hence "过去" but not "晕过去" is written with the lookbehind after the word).
 _PAST = re.compile(
     r"上周|上个?月|上个?星期|上礼拜|去年|前年|前天|昨天|前几天|前阵子|以前|之前|那次|上次|早就|"
-    r"当时|曾经|(?<![晕昏睡])过去|已经(?:处理|结束|灭了|好了|没事)|着过火|出过|近一个月"
+    r"当时|曾经|过去(?<![晕昏睡]过去)|已经(?:处理|结束|灭了|好了|没事)|着过火|出过|近一个月"
 )
 # The clause is a hypothetical, a hazard, a near miss or a simile ("跟着火了似的").
 _HYPOTHETICAL = re.compile(
     r"万一|如果|假如|要是|担心(?:会|引发|出|发生)|怕(?:会|万一)|隐患|预防|防止|避免|以防|演练|培训"
-    r"|会不会|安全检查|安检|报警器|差点|险些|像有人|(?:像|跟).{0,6}(?:一样|似的)"
+    r"|会不会|安全检查|安检|报警器|差点|险些|像有人|像.{0,6}(?:一样|似的)|跟.{0,6}(?:一样|似的)"
 )
 _NEGATED = re.compile(r"(?:没有|没|不是|并没|未|无)(?:出|发生)?$")
 # Nothing is happening now: the whole call is a consultation or question, praise or a
@@ -148,12 +154,150 @@ class RuleHit:
     words: str  # the words that fired the rule
 
 
+# Anchors: strings one of which every match of a pattern contains, read from the pattern as
+# re's own parser sees it (the private but long-stable re._parser). A call is only searched
+# for the triggers whose anchors it holds. Sets of more strings than this are not worked out.
+_MAX_SPELLINGS = 64
+_EMPTY = frozenset({""})
+_ZERO_WIDTH = (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT)
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
+_Parsed = Iterable[tuple[Any, Any]]  # a parsed sequence of (opcode, argument) items
+
+
+def _bounded(strings: frozenset[str] | None) -> frozenset[str] | None:
+    return strings if strings is not None and len(strings) <= _MAX_SPELLINGS else None
+
+
+def _union(sets: list[frozenset[str] | None]) -> frozenset[str] | None:
+    return None if None in sets else frozenset[str]().union(*sets)
+
+
+def _joined(heads: frozenset[str], tails: frozenset[str]) -> frozenset[str] | None:
+    return _bounded(frozenset(head + tail for head in heads for tail in tails))
+
+
+def _case_sensitive_group(op: Any, av: Any) -> bool:
+    return op is sre_constants.SUBPATTERN and not av[1] & re.IGNORECASE
+
+
+def _item_spellings(op: Any, av: Any) -> frozenset[str] | None:
+    """Every string one parsed item can match, or None when they are unbounded or many."""
+    if op in _ZERO_WIDTH:
+        return _EMPTY
+    if op is sre_constants.LITERAL:
+        return frozenset({chr(av)})
+    if op is sre_constants.IN and all(kind is sre_constants.LITERAL for kind, _ in av):
+        return frozenset(chr(code) for _kind, code in av)
+    if _case_sensitive_group(op, av):
+        return _spellings(av[-1])
+    if op is sre_constants.BRANCH:
+        return _bounded(_union([_spellings(branch) for branch in av[1]]))
+    if op in _REPEATS and av[1] <= 2:  # (?:了)? or .{1,2}
+        once = _spellings(av[2])
+        if once is not None:
+            return _bounded(_union([_EMPTY, once, _joined(once, once)][av[0] : av[1] + 1]))
+    return None
+
+
+def _spellings(items: _Parsed) -> frozenset[str] | None:
+    spellings = _EMPTY
+    for op, av in items:
+        item = _item_spellings(op, av)
+        joined = None if item is None else _joined(spellings, item)
+        if joined is None:
+            return None
+        spellings = joined
+    return spellings
+
+
+def _inner_anchors(op: Any, av: Any) -> frozenset[str] | None:
+    """The anchors of a group or repeated item, which every match of the sequence goes through."""
+    if _case_sensitive_group(op, av):
+        return _anchors(av[-1])
+    if op is sre_constants.BRANCH:
+        return _union([_anchors(branch) for branch in av[1]])
+    if op in _REPEATS and av[0] >= 1:
+        return _anchors(av[2])
+    return None
+
+
+def _anchors(items: _Parsed) -> frozenset[str] | None:
+    """Strings one of which every match of the parsed ``items`` contains, or None if none are
+    found: the spellings of a run of consecutive items, or the anchors of a group within."""
+    candidates: list[frozenset[str] | None] = []
+    run = _EMPTY  # the spellings of the items since the last one with too many
+    for op, av in items:
+        spellings = _item_spellings(op, av)
+        joined = None if spellings is None else _joined(run, spellings)
+        if joined is None:
+            candidates += [run, _inner_anchors(op, av)]
+            joined = spellings or _EMPTY
+        run = joined
+    usable = [c for c in [*candidates, run] if c and "" not in c]
+    # The longest strings, then the fewest; on a tie the later part (the verb or its object,
+    # rather than a marker such as "被" or "给") is the rarer.
+    return max(reversed(usable), key=lambda c: (min(map(len, c)), -len(c)), default=None)
+
+
+def _substring_free(anchors: dict[int, frozenset[str]]) -> dict[str, frozenset[int]]:
+    """Each anchor with the patterns needing it, but no anchor that contains another: it is
+    found wherever the longer one is, and then at most one anchor starts at any position."""
+    needed_by: dict[str, set[int]] = {}
+    for index, strings in anchors.items():
+        for string in strings:
+            needed_by.setdefault(string, set()).add(index)
+    kept: dict[str, frozenset[int]] = {}
+    for string in sorted(needed_by, key=len):
+        shorter = next((kept_string for kept_string in kept if kept_string in string), string)
+        kept[shorter] = kept.get(shorter, frozenset()) | needed_by[string]
+    return kept
+
+
+def _alternation(strings: Iterable[str]) -> str:
+    """A regex for any of ``strings`` (none a prefix of another), grouped by first character:
+    the engine jumps to those characters and tries the one group that starts with it."""
+    by_first: dict[str, list[str]] = {}
+    for string in sorted(strings):
+        by_first.setdefault(string[0], []).append(re.escape(string[1:]))
+    return "|".join(
+        re.escape(first) + (f"(?:{'|'.join(rests)})" if len(rests) > 1 else rests[0])
+        for first, rests in by_first.items()
+    )
+
+
+class _AnchorIndex:
+    """Which of some patterns may match a text, found with one regex search for the anchors:
+    a pattern none of whose anchors occur cannot match anywhere in it."""
+
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+        anchors: dict[int, frozenset[str]] = {}
+        for index, pattern in enumerate(patterns):
+            parsed = sre_parser.parse(pattern.pattern, pattern.flags)
+            if not parsed.state.flags & re.IGNORECASE and (found := _anchors(parsed.data)):
+                anchors[index] = found
+        self._unanchored = frozenset(range(len(patterns))) - anchors.keys()
+        self._patterns_by_anchor = _substring_free(anchors)
+        self._any_anchor = re.compile(_alternation(self._patterns_by_anchor) or "(?!)")
+
+    def live(self, text: str) -> set[int]:
+        """The indices of the patterns that may match somewhere in ``text``."""
+        live = set(self._unanchored)
+        position = 0
+        while match := self._any_anchor.search(text, position):
+            live |= self._patterns_by_anchor[match.group()]
+            position = match.start() + 1  # anchors may overlap
+        return live
+
+
 _COMPILED_EMERGENCY = tuple(
     (code, re.compile(pattern))
     for code, patterns in EMERGENCY_TRIGGERS.items()
     for pattern in patterns
 )
+_EMERGENCY_INDEX = _AnchorIndex([pattern for _code, pattern in _COMPILED_EMERGENCY])
 _COMPILED_UTILITY = tuple((code, re.compile(p)) for code, p in UTILITY_TRIGGERS.items())
+# Any utility or telecom word: a call with none of them suggests no utility line.
+_ANY_UTILITY = re.compile("|".join([*UTILITY_TRIGGERS.values(), _TELECOM.pattern]))
 
 
 def is_procedural_question(text: str) -> bool:
@@ -161,18 +305,25 @@ def is_procedural_question(text: str) -> bool:
     return bool(_PROCEDURAL.search(text)) and not _PRESENT.search(text)
 
 
+def _live_triggers(text: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The emergency triggers, in order, that may match somewhere in ``text``: usually none,
+    and the few calls holding one of their anchors ("起火", "打他", "叫不醒" …) are
+    searched for those triggers only."""
+    return tuple(_COMPILED_EMERGENCY[index] for index in sorted(_EMERGENCY_INDEX.live(text)))
+
+
 def emergency_guarded(text: str) -> bool:
     """True when the text negates a trigger or reads as past, hypothetical or procedural, and
     has no present cue; the model's emergency guess is then not trusted."""
     if _PRESENT.search(text):
         return False
-    if any(
+    if _PAST.search(text) or _HYPOTHETICAL.search(text) or _PROCEDURAL.search(text):
+        return True  # the cheaper half of the answer first
+    return any(
         _NEGATED.search(text[: match.start()])
-        for _code, pattern in _COMPILED_EMERGENCY
+        for _code, pattern in _live_triggers(text)
         for match in pattern.finditer(text)
-    ):
-        return True
-    return bool(_PAST.search(text) or _HYPOTHETICAL.search(text) or _PROCEDURAL.search(text))
+    )
 
 
 def _clause_guarded(clause: str, start: int) -> bool:
@@ -201,11 +352,14 @@ def detect_emergency(normalized: str) -> RuleHit | None:
     """The emergency line a present danger in ``normalized`` calls for, or None."""
     if is_procedural_question(normalized):
         return None
+    triggers = _live_triggers(normalized)
+    if not triggers:
+        return None
     # A past marker anywhere guards every clause unless something is happening now.
     past_call = bool(_PAST.search(normalized)) and not _PRESENT.search(normalized)
     for clause_match in _CLAUSE.finditer(normalized):
         clause = clause_match.group(0)
-        for code, pattern in _COMPILED_EMERGENCY:
+        for code, pattern in triggers:
             trigger = pattern.search(clause)
             if not trigger or past_call or _clause_guarded(clause, trigger.start()):
                 continue
@@ -217,6 +371,8 @@ def detect_emergency(normalized: str) -> RuleHit | None:
 
 def detect_utility(normalized: str) -> RuleHit | None:
     """The utility hotline a reported supply problem suggests, or None."""
+    if not _ANY_UTILITY.search(normalized):
+        return None
     for code, pattern in _COMPILED_UTILITY:
         match = pattern.search(normalized)
         if match:

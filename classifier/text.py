@@ -64,35 +64,102 @@ def cache_dir() -> Path:
 _DOMAIN_WORD_FREQ = 3000
 
 _T2S = opencc.OpenCC("t2s")
+# t2s changes a text only where it has a character that t2s changes on its own, or one of
+# these, which it changes only inside a phrase (打坏 → 打坯, 回覆 → 回复). A test holds this
+# list to every entry of the t2s dictionaries.
+_T2S_PHRASE_ONLY = "么俱哩坏彷沈甦瞭藉衹覆"
 
+# Characters that NFKC turns into ASCII, common in pasted and typed text: the ideographic and
+# no-break spaces and full-width punctuation. Their NFKD is that same ASCII, so replacing them
+# first leaves NFKC's result unchanged (ASCII has combining class 0: nothing reorders around
+# it), and the text is then often NFKC already, which ``unicodedata.normalize`` sees in a quick
+# check instead of decomposing and recomposing every character.
+_NFKC_SHORTCUTS = tuple(
+    (char, unicodedata.normalize("NFKC", char)) for char in "\u3000\xa0，：？！；（）…"
+)
+# Printable ASCII and CJK ideographs: NFKC leaves them as they are and never combines them with
+# what comes before, so a text can be normalised stretch by stretch between them. A stretch is
+# a run of other characters with the character before it, which they may combine with.
+_NFKC_STABLE = "\x20-\x7e\u3400-\u4dbf\u4e00-\u9fff"
+_NFKC_UNSTABLE = re.compile(rf".?[^{_NFKC_STABLE}]+", re.DOTALL)
 # HTML tags and character entities from pasted web forms.
 _HTML_TAG = re.compile(r"<[^<>]{0,200}>")
 _HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6});")
+# Control characters and line and paragraph separators (categories Cc, Zl and Zp) become
+# spaces; format, surrogate, private-use and unassigned characters are dropped.
+_CONTROLS_AND_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_DROPPED_CATEGORIES = frozenset({"Cf", "Cs", "Co", "Cn"})
 # Speech fillers and hesitation sounds. "那个" and "这个" are only fillers when doubled or
-# followed by a pause, so single demonstratives ("那个工地") are kept.
+# followed by a pause, so single demonstratives ("那个工地") are kept. Every alternative starts
+# with a literal character, so the regex engine jumps to those characters instead of trying
+# the pattern at every position.
 _FILLERS = re.compile(
-    r"[嗯呃唔]+|啊+(?=[，,。！!？?\s]|$)|(?<=[，,。\s])啊+|^啊+|就是说|然后呢|"
-    r"(?:那个|这个)(?:[，,\s]+(?:那个|这个))+|(?:那个|这个)(?=[，,。\s])"
+    r"嗯[嗯呃唔]*|呃[嗯呃唔]*|唔[嗯呃唔]*"
+    r"|啊啊*(?=[，,。！!？?\s]|$)|啊(?<![^，,。\s]啊)啊*"  # before a pause; first or after one
+    r"|就是说|然后呢"
+    r"|那个(?:[，,\s]+(?:那个|这个))+|这个(?:[，,\s]+(?:那个|这个))+"
+    r"|那个(?=[，,。\s])|这个(?=[，,。\s])"
 )
 _CJK = r"\u3400-\u9fff"
-# Vosk's Chinese models put one space between words; drop spaces between CJK characters.
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+# Vosk's Chinese models put one space between words; drop spaces between CJK characters. A
+# match is a stretch of CJK words and the whitespace between them, from the first space after
+# a CJK character to the last CJK character: all its whitespace lies between CJK characters,
+# and the stretch is one replacement where each run of spaces would be one.
+_SPACED_CJK_WORDS = re.compile(rf"\s(?<=[{_CJK}]\s)[{_CJK}\s]*[{_CJK}]")
 _SPACES = re.compile(r"\s+")
 # A character said three or more times ("我我我"), a 2-4 character word repeated ("就是就是").
-_REPEATED_CHAR = re.compile(r"(.)\1{2,}")
-_REPEATED_WORD = re.compile(rf"([{_CJK}]{{2,4}})\1+")
-_REPEATED_PUNCT = re.compile(r"([，,。！!？?、；;…~])[，,。！!？?、；;…~\s]*")
-_PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
+# The first repeat is spelled out: most positions fail on it before a repeat loop is set up.
+_REPEATED_CHAR = re.compile(r"(.)\1\1+")
+_REPEATED_WORD = re.compile(rf"([{_CJK}]{{2,4}})\1\1*")
+# A punctuation mark followed by more punctuation or spaces (a lone mark stays as it is).
+_REPEATED_PUNCT = re.compile(r"([，,。！!？?、；;…~])[，,。！!？?、；;…~\s]+")
+
+
+def _nfkc(text: str) -> str:
+    for char, ascii_form in _NFKC_SHORTCUTS:
+        text = text.replace(char, ascii_form)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return _NFKC_UNSTABLE.sub(_nfkc_stretch, text)
+
+
+def _nfkc_stretch(stretch: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", stretch.group())
+
+
+def _strip_html(text: str) -> str:
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
+    if "&" in text:
+        text = _HTML_ENTITY.sub(" ", text)
+    return text
 
 
 def _strip_controls(text: str) -> str:
     if text.isprintable():  # no control, format, private-use or unassigned characters
         return text
-    return "".join(
-        " " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch
-        for ch in text
-        if unicodedata.category(ch) not in {"Cf", "Cs", "Co", "Cn"}
-    )
+    text = _CONTROLS_AND_BREAKS.sub(" ", text)  # usually all there was: line breaks, tabs
+    if text.isprintable():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+
+
+@functools.cache
+def _t2s_changeable() -> re.Pattern[str]:
+    """Any character t2s may change: each BMP character that it changes on its own, the
+    phrase-only ones, and the characters not tried. Built on first use: converting every
+    character once takes about 20 ms."""
+    tried = [chr(code) for code in range(0x10000) if code != 0x0A and not 0xD800 <= code <= 0xDFFF]
+    converted = _T2S.convert("\n".join(tried)).split("\n")
+    changed = "".join(char for char, result in zip(tried, converted, strict=True) if result != char)
+    untried = "\\n\ud800-\udfff\U00010000-\U0010ffff"  # the separator, surrogates, beyond the BMP
+    return re.compile(f"[{re.escape(changed + _T2S_PHRASE_ONLY)}{untried}]")
+
+
+def _join_cjk_words(match: re.Match[str]) -> str:
+    words = match.group().replace(" ", "")
+    # Anything left that is not printable is other whitespace: CJK characters are printable.
+    return words if words.isprintable() else "".join(words.split())
 
 
 def normalize(text: str) -> str:
@@ -105,17 +172,22 @@ def normalize(text: str) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
-    text = unicodedata.normalize("NFKC", text)
-    text = _HTML_ENTITY.sub(" ", _HTML_TAG.sub(" ", text))
-    text = _strip_controls(text)
-    text = _T2S.convert(text)
-    text = _SPACE_BETWEEN_CJK.sub("", text)
+    text = _strip_controls(_strip_html(_nfkc(text)))
+    if _t2s_changeable().search(text):
+        text = _T2S.convert(text)
+    text = _SPACED_CJK_WORDS.sub(_join_cjk_words, text)
     text = _FILLERS.sub("", text)
     text = _REPEATED_CHAR.sub(r"\1", text)
     text = _REPEATED_WORD.sub(r"\1", text)
     text = _REPEATED_PUNCT.sub(r"\1", text)
-    text = _SPACES.sub(" ", text).strip(" ，,。")
-    return text
+    # Other whitespace is not printable, so a printable text without two spaces in a row has
+    # only single spaces already.
+    if "  " in text or not text.isprintable():
+        text = _SPACES.sub(" ", text)
+    return text.strip(" ，,。")
+
+
+_PUNCT_OR_SPACE = re.compile(r"^[\W_]+$")
 
 
 # jieba's own block and skip patterns: only runs of these characters go through its
