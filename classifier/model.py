@@ -30,7 +30,7 @@ MODEL_CONFIG = "model.json"
 # of joblib, whose import alone took ~0.5 s on the busy bench machine). Like any pickle,
 # load only model files you made or trust.
 MODEL_FILE = "model.pickle.z"
-MODEL_FORMAT = 3
+MODEL_FORMAT = 4
 OUTPUTS = ("department", "type", "urgency", "emergency")
 NO_EMERGENCY = "none"
 UNKNOWN = "未知"  # type/urgency when the model directory has no pipeline for them
@@ -176,7 +176,7 @@ class RoutingModel:
         return [str(classes[k]) for k in np.argmax(probabilities[name], axis=1)]
 
     def _predict_readable(self, texts: list[str]) -> list[Suggestion]:
-        rows = [self.pipeline.vectorize(text) for text in texts]
+        rows = self.pipeline.vectorize_many(texts)
         probabilities = self.pipeline.probabilities(rows)
         department = probabilities["department"]
         classes = self.pipeline.classes_["department"]
@@ -187,7 +187,7 @@ class RoutingModel:
         for row, text in enumerate(texts):
             order = np.argsort(-department[row])[:3]
             top3 = [(str(classes[k]), float(department[row, k])) for k in order]
-            evidence = self._evidence(*rows[row], int(order[0]))
+            evidence = self._evidence(*rows.row(row), int(order[0]))
             emergency_hit = rules.detect_emergency(text)
             emergency = emergency_hit.code if emergency_hit else emergency_model[row]
             utility = self._utility(text, top3[0], evidence)
@@ -255,14 +255,19 @@ class RoutingModel:
 
     def _evidence(self, indices: np.ndarray, values: np.ndarray, class_index: int) -> list[str]:
         """The features that pushed this text towards the chosen class the most."""
+        if not len(indices):
+            return []
         weights = self.pipeline.head_weights("department")
         if weights.shape[1] > 1:
             class_weights = weights[:, class_index]
         else:  # binary head: its one column speaks for the second class, against the first
             class_weights = weights[:, 0] if class_index == 1 else -weights[:, 0]
         contributions = values * class_weights[indices]
+        # Lone characters are skipped below, so look at a few times as many as are kept.
+        considered = min(len(contributions), 4 * EVIDENCE_SIZE)
+        strongest = np.argpartition(-contributions, considered - 1)[:considered]
         chosen: list[str] = []
-        for position in np.argsort(-contributions):
+        for position in strongest[np.argsort(-contributions[strongest])]:
             if contributions[position] <= 0 or len(chosen) >= EVIDENCE_SIZE - 2:
                 break
             name = str(self._names[indices[position]]).strip()

@@ -12,9 +12,9 @@ built from; token counts are cached by content, so only changed entries are cut 
 from __future__ import annotations
 
 import bisect
-import functools
 import threading
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,7 +23,7 @@ from scipy import sparse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classifier.text import normalize, tokenize_normalized
+from classifier.text import normalize, tokenize_many_normalized, tokenize_normalized
 from hotline.kb.entries import PUBLISHED
 from hotline.kb.models import KbEntry, KbEntryVersion
 from hotline.services import Services
@@ -66,13 +66,22 @@ def field_texts(entry: KbEntry) -> tuple[str, ...]:
     )
 
 
-# Keyed by content, so an unchanged entry is never cut again, whichever index rebuilds.
-@functools.lru_cache(maxsize=50_000)
-def weighted_counts(texts: tuple[str, ...]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for weight, text in zip(FIELD_WEIGHTS.values(), texts, strict=True):
-        for token in tokenize_normalized(normalize(text).lower()):
-            counts[token] += weight
+def entry_counts(
+    entries: Sequence[tuple[str, ...]], known: Mapping[tuple[str, ...], Counter[str]]
+) -> dict[tuple[str, ...], Counter[str]]:
+    """Weighted token counts of each entry's field texts, keyed by those texts: entries found
+    in ``known`` (the previous index's) are not cut again, the others are cut in one batch."""
+    missing = [fields for fields in dict.fromkeys(entries) if fields not in known]
+    tokens = iter(
+        tokenize_many_normalized([normalize(text).lower() for fields in missing for text in fields])
+    )
+    counts = {fields: known[fields] for fields in entries if fields in known}
+    for fields in missing:
+        counter: Counter[str] = Counter()
+        for weight, _text in zip(FIELD_WEIGHTS.values(), fields, strict=True):
+            for token in next(tokens):
+                counter[token] += weight
+        counts[fields] = counter
     return counts
 
 
@@ -193,6 +202,8 @@ class KbIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
+        # The current entries' token counts, so a rebuild cuts only new or edited entries.
+        self._counts: dict[tuple[str, ...], Counter[str]] = {}
 
     @staticmethod
     def change_counter(session: Session) -> int:
@@ -214,7 +225,12 @@ class KbIndex:
         entries = session.scalars(
             select(KbEntry).where(KbEntry.status == PUBLISHED).order_by(KbEntry.id)
         ).all()
-        rows = [(e.id, e.valid_from, e.valid_to, weighted_counts(field_texts(e))) for e in entries]
+        fields = [field_texts(e) for e in entries]
+        self._counts = entry_counts(fields, self._counts)
+        rows = [
+            (e.id, e.valid_from, e.valid_to, self._counts[f])
+            for e, f in zip(entries, fields, strict=True)
+        ]
         return _build(counter, rows)
 
     def search(self, session: Session, query: str, today: date, limit: int) -> list[Hit]:

@@ -7,7 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier.features import RoutingPipeline, pack_term, packed_char_ngrams
+from classifier.features import (
+    RoutingPipeline,
+    pack_term,
+    packed_char_ngrams,
+    packed_char_ngrams_many,
+)
 from classifier.labelled import read_labelled_csv
 from classifier.model import RoutingModel
 from classifier.text import normalize
@@ -31,22 +36,32 @@ def test_packed_char_ngrams_are_scikit_learns(texts: list[str]) -> None:
         assert sorted(packed_char_ngrams(text).tolist()) == expected
 
 
+def test_packed_char_ngrams_of_a_batch_keep_texts_apart() -> None:
+    texts = ["停水", "", "a b", "x\x00y"]  # a text may even hold the separator character
+    owners, keys = packed_char_ngrams_many(texts)
+    for index, text in enumerate(texts):
+        assert sorted(keys[owners == index].tolist()) == sorted(packed_char_ngrams(text).tolist())
+    assert sorted(packed_char_ngrams("x\x00y").tolist()) == sorted(
+        pack_term(gram) for gram in ["x", "\x00", "y", "x\x00", "\x00y", "x\x00y"]
+    )
+
+
 def test_packed_keys_of_different_ngrams_differ() -> None:
     grams = ["a", "\x00", "\x00a", "a\x00", "ab", "abc", "\U0010ffff", "\U0010ffff" * 3, "𠀀b"]
     assert len({pack_term(gram) for gram in grams}) == len(grams)
 
 
-def test_features_equal_the_fitted_feature_union(small_trained: RoutingModel, texts) -> None:  # type: ignore[no-untyped-def]
+def test_features_equal_scikit_learns_vectorizers(small_trained: RoutingModel, texts) -> None:  # type: ignore[no-untyped-def]
     pipeline = small_trained.pipeline
     assert pipeline.fitted_ is not None
-    reference = pipeline.fitted_.features.transform([normalize(t) for t in texts])
+    reference = pipeline.fitted_.transform([normalize(t) for t in texts])
     np.testing.assert_allclose(pipeline.transform(texts).toarray(), reference.toarray(), atol=1e-6)
 
 
 def test_probabilities_equal_each_heads_predict_proba(small_trained: RoutingModel, texts) -> None:  # type: ignore[no-untyped-def]
     pipeline = small_trained.pipeline
     assert pipeline.fitted_ is not None
-    features = pipeline.fitted_.features.transform([normalize(t) for t in texts])
+    features = pipeline.fitted_.transform([normalize(t) for t in texts])
     probabilities = pipeline.predict_proba(texts)
     assert set(probabilities) == {"department", "type", "urgency", "emergency"}
     for name, head in pipeline.fitted_.heads.items():
@@ -62,6 +77,13 @@ def test_saved_and_loaded_model_predicts_the_same(
     assert [s.to_dict() for s in loaded.predict_many(texts)] == [
         s.to_dict() for s in small_trained.predict_many(texts)
     ]
+
+
+def test_a_batch_predicts_as_its_texts_one_by_one(
+    small_trained: RoutingModel, texts: list[str]
+) -> None:
+    together = small_trained.predict_many(texts)
+    assert [s.to_dict() for s in together] == [small_trained.predict(t).to_dict() for t in texts]
 
 
 def test_one_object_from_raw_text_to_every_output(small_trained: RoutingModel) -> None:

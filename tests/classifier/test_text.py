@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from classifier.corpus import read_written
-from classifier.text import Segmenter, domain_jieba, normalize, tokenize
+from classifier.text import normalize, tokenize
 
 
 @pytest.mark.parametrize(
@@ -64,47 +60,3 @@ def test_importing_text_does_not_pull_in_scikit_learn() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
-
-
-def jieba_words(tokenizer: object, text: str) -> list[str]:
-    """What jieba itself gives, with the same punctuation and whitespace filter."""
-    return [
-        word
-        for word in tokenizer.lcut(text, HMM=False)  # type: ignore[attr-defined]
-        if word.strip() and not re.fullmatch(r"[\W_]+", word)
-    ]
-
-
-@pytest.fixture(scope="module")
-def jieba_and_segmenter() -> tuple[object, Segmenter]:
-    tokenizer = domain_jieba()
-    return tokenizer, Segmenter(tokenizer)
-
-
-def test_segmenter_gives_jiebas_words_on_the_whole_corpus(
-    jieba_and_segmenter: tuple[object, Segmenter],
-) -> None:
-    tokenizer, segmenter = jieba_and_segmenter
-    texts = [row["text"] for row in read_written()]
-    assert len(texts) > 3000
-    for text in texts:
-        for form in (text, normalize(text)):
-            assert segmenter.words(form) == jieba_words(tokenizer, form), form
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.text(
-        alphabet=st.sampled_from(
-            list(
-                "工地晚上打桩物业费停水红旗区小区路灯坏了医保报销ABCxyz0123456789 .-_%+#&，。！？…é㐀ア🙂\t\n"
-            )
-        ),
-        max_size=60,
-    )
-)
-def test_segmenter_gives_jiebas_words_on_any_text(
-    jieba_and_segmenter: tuple[object, Segmenter], text: str
-) -> None:
-    tokenizer, segmenter = jieba_and_segmenter
-    assert segmenter.words(text) == jieba_words(tokenizer, text)
