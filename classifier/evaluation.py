@@ -51,6 +51,10 @@ def evaluate(model: RoutingModel, rows: list[dict[str, str]], label_column: str)
         calm = [p for p in pairs if not p[0]]
         if real:
             report["emergency_recall"] = round(sum(t == p for t, p in real) / len(real), 4)
+            # The operator is alerted even where the suggested line is not the right one.
+            report["emergency_alarm_recall"] = round(
+                sum(p is not None for _, p in real) / len(real), 4
+            )
         if calm:
             report["emergency_false_alarm_rate"] = round(
                 sum(p is not None for _, p in calm) / len(calm), 4
