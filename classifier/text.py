@@ -66,10 +66,6 @@ def cache_dir() -> Path:
 _DOMAIN_WORD_FREQ = 3000
 
 _T2S = opencc.OpenCC("t2s")
-# t2s changes a text only where it has a character that t2s changes on its own, or one of
-# these, which it changes only inside a phrase (打坏 → 打坯, 回覆 → 回复). A test holds this
-# list to every entry of the t2s dictionaries.
-_T2S_PHRASE_ONLY = "么俱哩坏彷沈甦瞭藉衹覆"
 
 # Characters that NFKC turns into ASCII, common in pasted and typed text: the ideographic and
 # no-break spaces and full-width punctuation. Their NFKD is that same ASCII, so replacing them
@@ -147,15 +143,16 @@ def _strip_controls(text: str) -> str:
 
 
 @functools.cache
-def _t2s_changeable() -> re.Pattern[str]:
-    """Any character t2s may change: each BMP character that it changes on its own, the
-    phrase-only ones, and the characters not tried. Built on first use: converting every
-    character once takes about 20 ms."""
+def _traditional() -> re.Pattern[str]:
+    """Any character t2s changes on its own (and any it was not tried on). A text without one
+    is simplified already, and t2s is not run on it: there its phrase table can only do harm
+    (打坏 → 打坯, 拉坏 → 拉坯, where 坏 is read as the old form of 坯). Built on first use:
+    converting every character once takes about 20 ms."""
     tried = [chr(code) for code in range(0x10000) if code != 0x0A and not 0xD800 <= code <= 0xDFFF]
     converted = _T2S.convert("\n".join(tried)).split("\n")
     changed = "".join(char for char, result in zip(tried, converted, strict=True) if result != char)
     untried = "\\n\ud800-\udfff\U00010000-\U0010ffff"  # the separator, surrogates, beyond the BMP
-    return re.compile(f"[{re.escape(changed + _T2S_PHRASE_ONLY)}{untried}]")
+    return re.compile(f"[{re.escape(changed)}{untried}]")
 
 
 def _join_cjk_words(match: re.Match[str]) -> str:
@@ -168,14 +165,14 @@ def normalize(text: str) -> str:
     """Return ``text`` in one canonical form: half-width, simplified, no fillers or repeats.
 
     Full-width letters, digits and punctuation become half-width (NFKC); traditional characters
-    become simplified; HTML tags, control and format characters are removed; spaces inside
+    become simplified (simplified text is left as it is); HTML tags, control and format characters are removed; spaces inside
     Chinese runs (Vosk output) are dropped; fillers (嗯、啊、那个、就是说) and stuttered
     characters or words are collapsed.
     """
     if not isinstance(text, str):
         raise TypeError(f"normalize() expects str, got {type(text).__name__}")
     text = _strip_controls(_strip_html(_nfkc(text)))
-    if _t2s_changeable().search(text):
+    if _traditional().search(text):
         text = _T2S.convert(text)
     text = _SPACED_CJK_WORDS.sub(_join_cjk_words, text)
     text = _FILLERS.sub("", text)
@@ -267,4 +264,4 @@ def tokenize_many_normalized(normalized: Sequence[str]) -> list[list[str]]:
 
 def warm_up() -> None:
     """Build :func:`normalize`'s character tables now rather than on the first call."""
-    _t2s_changeable()
+    _traditional()

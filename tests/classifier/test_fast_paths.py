@@ -83,18 +83,11 @@ def _t2s_entries() -> list[tuple[str, str]]:
     return entries
 
 
-def test_t2s_is_skipped_only_where_no_dictionary_entry_could_change_the_text() -> None:
-    changeable = text._t2s_changeable()
-    missed = [key for key, value in _t2s_entries() if value != key and not changeable.search(key)]
-    assert not missed, f"add their changed characters to _T2S_PHRASE_ONLY: {missed[:20]}"
-
-
-@settings(max_examples=500, deadline=None)
-@given(SOME_TEXT)
-def test_t2s_leaves_alone_a_text_it_is_skipped_on(raw: str) -> None:
-    cleaned = text._strip_controls(raw)
-    if not text._t2s_changeable().search(cleaned):
-        assert text._T2S.convert(cleaned) == cleaned
+def test_every_character_t2s_converts_on_its_own_counts_as_traditional() -> None:
+    traditional = text._traditional()
+    missed = [key for key, value in _t2s_entries() if len(key) == 1 and value != key]
+    missed = [key for key in missed if not traditional.search(key)]
+    assert not missed, missed[:20]
 
 
 @settings(max_examples=500, deadline=None)

@@ -16,6 +16,9 @@ from classifier.text import normalize, tokenize
     [
         ("ＡＢＣ１２３", "ABC123"),  # full width → half width
         ("樓道裡全是煙", "楼道里全是烟"),  # traditional → simplified
+        ("東西被打壞了", "东西被打坏了"),
+        # Simplified text skips t2s, whose phrase table would make 打坏 打坯 (a brick mould).
+        ("东西被打坏了，门也拉坏了", "东西被打坏了,门也拉坏了"),
         ("红旗 区 金桂园 小区 夜间 施工", "红旗区金桂园小区夜间施工"),  # Vosk spaces
         ("嗯，那个，就是说工地晚上打桩啊", "工地晚上打桩"),  # fillers
         ("我我我想问一下", "我想问一下"),  # stutter
