@@ -9,8 +9,8 @@ jieba's on the normalised corpus and to jieba's route with that tie rule on rand
 1. The texts are joined into one array of code points. Every substring is identified by a
    64-bit polynomial key (:func:`string_key`), computed for any span from one prefix sum.
 2. Candidate words grow one character at a time, as in jieba, only from positions whose
-   fragment so far is a word or a prefix of one: each length is one ``searchsorted`` of all
-   growing fragments in the dictionary's sorted keys.
+   fragment so far is a word or a prefix of one: each length is one look-up of all growing
+   fragments in the dictionary's hash table (:class:`KeyTable`).
 3. jieba's best route (the most probable sequence of words) decomposes at every gap no
    candidate word straddles, and such gaps come every few characters. The backward pass over
    route scores therefore needs only as many vectorised steps as the longest stretch between
@@ -70,7 +70,7 @@ class KeyedText:
         self._inverse_powers = _powers(_INVERSE_BASE, size + 2)
         # weighted[i] = (point + 1) · base^(size-1-i); a span's sum, scaled back by the
         # inverse power, is its polynomial key.
-        weighted = (self.points.astype(np.uint64) + np.uint64(1)) * self.powers[size - 1 :: -1]
+        weighted = (self.points.astype(np.uint64) + np.uint64(1)) * self.powers[:size][::-1]
         self._sums = np.zeros(size + 1, dtype=np.uint64)
         np.cumsum(weighted, out=self._sums[1:])
 
@@ -87,7 +87,7 @@ _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # spreads keys over the table's buck
 
 class KeyTable:
     """A static hash table from distinct uint64 keys to their position in the array it
-    was built from. Keys are grouped by bucket (about two buckets per key), so a look-up reads
+    was built from. Keys are grouped by bucket (two to four buckets per key), so a look-up reads
     one bucket's few records, in a number of vectorised rounds bounded by the fullest bucket
     (a binary search over sorted keys takes about twenty). Each record holds a key and its
     position side by side, so one read gets both. Pickled as the keys alone."""
@@ -165,12 +165,12 @@ class SegmentDictionary:
         with np.errstate(divide="ignore"):
             log_probability = np.where(counts > 0, np.log(counts) - np.log(total), np.nan)
         single = np.flatnonzero(lengths == 1)
-        single_points = keyed.points[starts[single]]
-        single = single[single_points < _BMP]
+        single = single[keyed.points[starts[single]] < _BMP]
+        points = keyed.points[starts[single]]
         single_known = np.zeros(_BMP, dtype=bool)
-        single_known[keyed.points[starts[single]]] = True
+        single_known[points] = True
         single_log_probability = np.full(_BMP, np.nan)
-        single_log_probability[keyed.points[starts[single]]] = log_probability[single]
+        single_log_probability[points] = log_probability[single]
         return cls(
             KeyTable(keyed.span_keys(starts, lengths)),
             log_probability,
