@@ -20,6 +20,7 @@ from hotline.migrate import prepare
 from hotline.routing.cli import classifier_app
 from hotline.services import local_now
 from hotline.speech import cli as speech_cli
+from telephony.ami.client import parse_ami_url
 
 app = typer.Typer(help="12345 政务服务便民热线平台", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
@@ -134,12 +135,19 @@ def serve(
     workers: int = typer.Option(1, help="API 进程数（PostgreSQL + Redis 时可多于 1）"),
 ) -> None:
     """Serve the API and the pages."""
+    settings = _settings()
+    if settings.ami_url:
+        try:  # every worker would stop on it; say so once, before any starts
+            parse_ami_url(settings.ami_url)
+        except ValueError as error:
+            typer.secho(f"错误：HOTLINE_AMI_URL 无效：{error}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from error
     if workers > 1:
         uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, workers=workers)
         return
     from hotline.app import create_app
 
-    uvicorn.run(create_app(_settings()), host=host, port=port)
+    uvicorn.run(create_app(settings), host=host, port=port)
 
 
 @app.command("scan")

@@ -59,3 +59,13 @@ def test_bad_users_are_refused_clearly(env: str, args: list[str], message: str) 
     result = runner.invoke(app, ["users", "add", "x", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_serve_refuses_a_malformed_ami_url_with_a_message(
+    env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTLINE_AMI_URL", "bogus")
+    result = CliRunner().invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "HOTLINE_AMI_URL" in result.output and "ami://" in result.output
+    assert "Traceback" not in result.output
