@@ -46,6 +46,7 @@ EMERGENCY_MODEL_OVERRULES_GUARDS = 0.7
 UTILITY_MODEL_MIN_PROBABILITY = 0.5
 EVIDENCE_SIZE = 8
 _READABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def default_model_dir() -> Path:
@@ -280,8 +281,8 @@ class RoutingModel:
             parts = name.split(" ")
             if min(len(part) for part in parts) < 2:  # lone characters explain nothing
                 continue
-            name = "".join(parts)
-            if any(name in earlier for earlier in chosen):
+            name = _NOT_WORD.sub("", "".join(parts))  # "不醒," reads as "不醒"
+            if len(name) < 2 or any(name in earlier for earlier in chosen):
                 continue
             chosen.append(name)
         return chosen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -37,6 +38,8 @@ def test_stories(
     if division:
         assert suggestion.division == division
     assert suggestion.evidence, "the operator must see why"
+    # Words, not fragments with punctuation ("不醒,") or lone characters.
+    assert all(re.fullmatch(r"\w{2,}", word) for word in suggestion.evidence), suggestion.evidence
 
 
 def test_night_piling_story_names_the_estate_and_explains_itself(
