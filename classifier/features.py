@@ -1,7 +1,7 @@
 """One fitted object from raw text to every output: normalise → shared features → linear heads.
 
-``RoutingPipeline`` is fitted once and persisted whole. Its feature step is ONE scikit-learn
-``FeatureUnion`` (jieba words + word bigrams TF-IDF, character 1–3-gram TF-IDF; character
+``RoutingPipeline`` is fitted once and persisted whole. Its feature step is one pair of
+scikit-learn TF-IDF vectorisers (jieba words + word bigrams, character 1–3-grams; character
 n-grams survive the wrong characters speech recognition produces) shared by every output, and
 each output (department, type, urgency, emergency) is a linear SVM head on those features,
 calibrated with Platt sigmoids fitted on cross-validated decisions (one linear model fitted on
@@ -12,8 +12,8 @@ LinearSVC on a validation split, at every C tried.)
 
 Fitting uses scikit-learn; the fitted object keeps only what prediction needs — the
 segmentation dictionary, vocabularies, IDF weights, the heads' stacked weights and
-calibration — as plain numpy arrays, so loading a model and predicting import neither jieba,
-scikit-learn nor scipy. A batch of texts is featurised at once, in numpy: its words
+calibration — as plain numpy arrays, so loading a model and predicting neither load jieba's
+dictionary nor import scikit-learn or scipy. A batch of texts is featurised at once, in numpy: its words
 (``classifier.segment``), word pairs and packed character n-grams are looked up in hash tables
 of the vocabulary, TF-IDF is computed for all texts together and the heads' decisions are one
 product with the stacked weights. Right after ``fit`` the scikit-learn parts are kept in
