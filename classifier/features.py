@@ -350,7 +350,7 @@ class RoutingPipeline:
         values = (np.log(counts.astype(np.float32)) + np.float32(1.0)) * idf[columns]
         starts = np.array([block.offset for block in self.blocks])
         norm_cells = owners * len(self.blocks) + np.searchsorted(starts, columns, side="right") - 1
-        squares = np.bincount(norm_cells, weights=values * values, minlength=0)
+        squares = np.bincount(norm_cells, weights=values * values)
         values /= np.sqrt(squares[norm_cells]).astype(np.float32)
         indptr = np.searchsorted(owners, np.arange(len(normalized) + 1))
         return SparseRows(indptr, columns.astype(np.int32), values)
