@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from classifier.segment import SEPARATOR, KeyTable, SegmentDictionary, segment, string_key
+from classifier.segment import KeyTable, SegmentDictionary, join_texts, segment, string_key
 from classifier.text import domain_dictionary, normalize, tokenize_normalized
 
 if TYPE_CHECKING:
@@ -83,10 +83,10 @@ def packed_char_ngrams_many(normalized: Sequence[str]) -> tuple[np.ndarray, np.n
     """(owners, keys): the key (:func:`pack_term`) of every character 1–3-gram of each text, as
     scikit-learn's ``char`` analyzer cuts them, with the index of the text it came from."""
     texts = [_WHITE_SPACES.sub(" ", text.lower()) for text in normalized]
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(text) + 1 for text in texts], out=offsets[1:])
-    joined = (SEPARATOR.join(texts) + SEPARATOR).encode("utf-32-le")
-    points = np.frombuffer(joined, dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    joined, offsets = join_texts(texts)
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(
+        np.uint64
+    ) + np.uint64(1)
     inside = np.ones(len(points), dtype=bool)
     inside[offsets[1:] - 1] = False  # the separators, by position: a text may hold the char
     bigrams = (points[:-1] << _CODE_POINT_BITS) | points[1:]

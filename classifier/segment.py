@@ -45,6 +45,14 @@ _BMP = 0x10000
 TIE_TOLERANCE = 1e-9
 
 
+def join_texts(texts: Sequence[str]) -> tuple[str, np.ndarray]:
+    """The texts as one string, each followed by SEPARATOR, and where each starts (one more
+    offset at the end); a text's separator sits at the next offset minus one."""
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(text) + 1 for text in texts], out=offsets[1:])
+    return SEPARATOR.join(texts) + SEPARATOR, offsets
+
+
 def string_key(text: str) -> int:
     """The key of ``text``: Σ (code point + 1) · KEY_BASE^(position from the end), mod 2**64."""
     key = 0
@@ -356,9 +364,8 @@ def _best_route(
 def segment(dictionary: SegmentDictionary, texts: Sequence[str]) -> Tokens:
     """The words of every text, as ``jieba`` (precise mode, no HMM) cuts them, without
     punctuation, symbols or whitespace."""
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(text) + 1 for text in texts], out=offsets[1:])
-    keyed = KeyedText(SEPARATOR.join(texts) + SEPARATOR)
+    joined, offsets = join_texts(texts)
+    keyed = KeyedText(joined)
     points = keyed.points
     block = _block_mask(points)
     run = np.where(block, _next_at_or_after(~block)[:-1] - np.arange(len(points)), 0)

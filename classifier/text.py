@@ -243,7 +243,7 @@ def domain_dictionary() -> SegmentDictionary:
 
 @functools.lru_cache(maxsize=4096)
 def _cut(normalized: str) -> tuple[str, ...]:
-    return tuple(segment(domain_dictionary(), [normalized]).words()[0])
+    return tuple(tokenize_many_normalized([normalized])[0])
 
 
 def tokenize(text: str) -> list[str]:
