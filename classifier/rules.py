@@ -123,15 +123,19 @@ _PRESENT = re.compile(
 )
 _NUISANCE = re.compile(r"吵|噪音|噪声|扰民|声音(?:太|很|特别)?大|太响")
 _CLAUSE = re.compile(r"[^，,。.！!？?；;\n]+")
+# Something that will not light (打不着火, 点不着): no trigger matches it, so it only excuses the
+# model, whose guess has no trigger words of its own, from reading 着火 in it.
+_WONT_LIGHT = re.compile(r"[打点]不(?:着|上)|着不了火")
 # A trigger on this line whose words match the first pattern is excused when the call matches
-# the second: smoke from cooking, chimneys, straw or exhaust; a person already out of the
-# water (the 120 signs decide); a scrape where nobody is hurt.
+# the second: smoke from cooking, chimneys, straw or exhaust; something that will not light; a
+# person already out of the water (the 120 signs decide); a scrape where nobody is hurt.
 _EXCUSED: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "119",
         re.compile("烟"),
         re.compile(r"油烟|烧烤|烟囱|秸秆|麦茬|抽烟|吸烟|烧垃圾|烟味|乌烟瘴气|炉子|开起来"),
     ),
+    ("119", _WONT_LIGHT, _WONT_LIGHT),
     ("119", re.compile("水|河|池|井|渠"), re.compile(r"(?:捞|救)上来")),
     ("122", re.compile(""), re.compile(r"人没事|没受伤|没人受伤|无人受伤")),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.rules import detect_emergency, detect_utility
+from classifier.rules import detect_emergency, detect_utility, model_alarm_excused
 from classifier.text import normalize
 
 INDIRECT_EMERGENCIES = [
@@ -146,3 +146,12 @@ def test_utility_outages_suggest_the_utility_line(text: str, line: str) -> None:
 )
 def test_no_utility_line_without_a_utility_matter_or_a_named_carrier(text: str) -> None:
     assert detect_utility(normalize(text)) is None
+
+
+def test_something_that_will_not_light_excuses_a_model_fire_alarm_only() -> None:
+    stove = normalize("燃气灶打不着火想找人修")
+    assert model_alarm_excused("119", stove)
+    assert not model_alarm_excused("120", stove)
+    # The rules still hear a real fire in the same call.
+    hit = detect_emergency(normalize("车打不着火了，发动机那块冒烟了，快来人"))
+    assert hit is not None and hit.code == "119"
