@@ -5,8 +5,9 @@ near misses), in ``classifier/data/written/``. Run ``python -m classifier.corpus
 and rewrite ``corpus_train.csv`` / ``corpus_test.csv``; a test holds the committed split equal
 to what this module produces. A row that breaks a rule stops the build with its file and line.
 
-The split is stratified by department and emergency line. Each row goes to test or train by a
-hash of its text, so adding rows never moves an existing row to the other side.
+The split is stratified by department and emergency line. Within a stratum the fifth of rows
+with the smallest text hashes are the test split, so the split does not depend on file order,
+and adding rows moves only the few existing rows at the boundary of their stratum.
 """
 
 from __future__ import annotations
