@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from classifier import rules
-from classifier.features import RoutingPipeline
+from classifier.features import CHARS, RoutingPipeline
 from classifier.places import extract_places
 from classifier.text import normalize, warm_up
 
@@ -30,18 +30,18 @@ MODEL_CONFIG = "model.json"
 # of joblib, whose import alone took ~0.5 s on the busy bench machine). Like any pickle,
 # load only model files you made or trust.
 MODEL_FILE = "model.pickle.z"
-MODEL_FORMAT = 4
+MODEL_FORMAT = 5
 OUTPUTS = ("department", "type", "urgency", "emergency")
 NO_EMERGENCY = "none"
 UNKNOWN = "未知"  # type/urgency when the model directory has no pipeline for them
 UTILITY_DEPARTMENT_LINES = {"GS": "WATER", "GD": "95598", "RQ": "GAS", "RL": "HEAT"}
 # Recall first: the emergency head raises an alarm when all lines together reach this. Chosen
-# by 5-fold cross-validation on the training split (docs/classifier.md): 0.98 of emergencies
-# for 1.7 % false alarms, which an operator dismisses with one key.
-EMERGENCY_MODEL_MIN_PROBABILITY = 0.15
+# by 5-fold cross-validation on the training split, twice (docs/classifier.md): with the rules,
+# 0.98 of emergencies for 1.9 % false alarms, which an operator dismisses with one key.
+EMERGENCY_MODEL_MIN_PROBABILITY = 0.10
 # From this probability on, a guard word elsewhere in the call ("吐了好几回", "喘气跟拉风箱似的",
-# "不知道有没有毒") no longer silences the model: by the same cross-validation, 0.992 of
-# emergencies raise an alarm instead of 0.981, for 0.2 % more false alarms.
+# "不知道有没有毒") no longer silences the model: by the same cross-validation, 0.982 of
+# emergencies raise an alarm instead of 0.977, for 0.06 % more false alarms.
 EMERGENCY_MODEL_OVERRULES_GUARDS = 0.7
 UTILITY_MODEL_MIN_PROBABILITY = 0.5
 EVIDENCE_SIZE = 8
@@ -89,12 +89,14 @@ class RoutingModel:
     pipeline: RoutingPipeline
     threshold: float = DEFAULT_THRESHOLD
     label_column: str = "department"
-    _names: np.ndarray = field(init=False, repr=False)
+    _evidence_terms: np.ndarray = field(init=False, repr=False)
+    _is_evidence: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if "department" not in self.pipeline.outputs:
             raise ModelDirectoryError("a routing model needs at least the department output")
-        self._names = self.pipeline.feature_names()
+        self._evidence_terms = self._readable_terms()
+        self._is_evidence = self._evidence_terms != ""
 
     @property
     def departments(self) -> list[str]:
@@ -270,19 +272,36 @@ class RoutingModel:
         else:  # binary head: its one column speaks for the second class, against the first
             class_weights = weights[:, 0] if class_index == 1 else -weights[:, 0]
         contributions = values * class_weights[indices]
-        # Lone characters are skipped below, so look at a few times as many as are kept.
-        considered = min(len(contributions), 4 * EVIDENCE_SIZE)
+        contributions[~self._is_evidence[indices]] = 0.0
+        considered = min(len(contributions), EVIDENCE_SIZE)
         strongest = np.argpartition(-contributions, considered - 1)[:considered]
         chosen: list[str] = []
         for position in strongest[np.argsort(-contributions[strongest])]:
             if contributions[position] <= 0 or len(chosen) >= EVIDENCE_SIZE - 2:
                 break
-            name = str(self._names[indices[position]]).strip()
-            parts = name.split(" ")
-            if min(len(part) for part in parts) < 2:  # lone characters explain nothing
+            term = str(self._evidence_terms[indices[position]])
+            if any(term in earlier for earlier in chosen):
                 continue
-            name = _NOT_WORD.sub("", "".join(parts))  # "不醒," reads as "不醒"
-            if len(name) < 2 or any(name in earlier for earlier in chosen):
-                continue
-            chosen.append(name)
+            # A longer term takes the place of the shorter ones it holds ("有人", "拿刀" → "有人拿刀").
+            held = [index for index, earlier in enumerate(chosen) if earlier in term]
+            if held:
+                chosen[held[0]] = term
+                chosen = [earlier for earlier in chosen if earlier not in term or earlier == term]
+            else:
+                chosen.append(term)
         return chosen
+
+    def _readable_terms(self) -> np.ndarray:
+        """Each feature column's term as evidence an operator can read, or "" where it is none:
+        a lone character explains nothing, and a character n-gram only counts where it is a
+        dictionary word ("拿刀", not "刀在")."""
+        terms = np.full(self.pipeline.n_features, "", dtype=object)
+        dictionary = self.pipeline.dictionary
+        for block in self.pipeline.blocks:
+            names = [_NOT_WORD.sub("", term) for term in block.vocabulary]
+            readable = np.array([len(name) >= 2 for name in names], dtype=bool)
+            if block.analyzer == CHARS and dictionary is not None:
+                readable &= dictionary.are_words(list(block.vocabulary))
+            columns = np.fromiter(block.vocabulary.values(), dtype=np.int64) + block.offset
+            terms[columns[readable]] = np.array(names, dtype=object)[readable]
+        return terms

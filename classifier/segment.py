@@ -74,11 +74,10 @@ class KeyedText:
     def __init__(self, text: str) -> None:
         self.points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         size = len(self.points)
-        self.powers = _powers(KEY_BASE, size + 2)
-        self._inverse_powers = _powers(_INVERSE_BASE, size + 2)
+        self._inverse_powers = _powers(_INVERSE_BASE, size + 1)
         # weighted[i] = (point + 1) · base^(size-1-i); a span's sum, scaled back by the
         # inverse power, is its polynomial key.
-        weighted = (self.points.astype(np.uint64) + np.uint64(1)) * self.powers[:size][::-1]
+        weighted = (self.points.astype(np.uint64) + np.uint64(1)) * _powers(KEY_BASE, size)[::-1]
         self._sums = np.zeros(size + 1, dtype=np.uint64)
         np.cumsum(weighted, out=self._sums[1:])
 
@@ -194,6 +193,18 @@ class SegmentDictionary:
         found = rows >= 0
         return found, self.log_probability[rows[found]]
 
+    def are_words(self, terms: Sequence[str]) -> np.ndarray:
+        """Whether each term is a word of the dictionary (not just a prefix of one)."""
+        if not terms:
+            return np.zeros(0, dtype=bool)
+        keyed = KeyedText("".join(terms))
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        starts = np.cumsum(lengths) - lengths
+        found, log_probability = self.find(keyed.span_keys(starts, lengths))
+        words = np.zeros(len(terms), dtype=bool)
+        words[found] = ~np.isnan(log_probability)
+        return words & (lengths > 0)
+
     def find_single(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`find` for one-character entries, given block characters' code points."""
         found = self.single_known[points]
@@ -220,17 +231,6 @@ class Tokens:
         ):
             out[owner].append(joined[start : start + length])
         return out
-
-    def bigram_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """(owners, keys) of each pair of consecutive words of one text, keyed as the string
-        ``"first second"``."""
-        same = self.owners[1:] == self.owners[:-1]
-        first, second = self.keys[:-1][same], self.keys[1:][same]
-        second_lengths = self.lengths[1:][same]
-        powers = self.text.powers
-        space = np.uint64(ord(" ") + 1)
-        keys = (first * np.uint64(KEY_BASE) + space) * powers[second_lengths] + second
-        return self.owners[1:][same], keys
 
 
 @functools.cache

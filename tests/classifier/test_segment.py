@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import pickle
 import re
@@ -109,16 +108,9 @@ def test_any_batch_gives_jiebas_route_text_by_text(
     tokenizer, dictionary = jieba_and_dictionary
     tokens = segment(dictionary, texts)
     assert tokens.words() == [jieba_route_words(tokenizer, text) for text in texts]
-    # Each word's key is the key of its string, and word pairs are keyed as "first second".
+    # Each word's key is the key of its string.
     words = [word for cut in tokens.words() for word in cut]
     assert tokens.keys.tolist() == [string_key(word) for word in words]
-    owners, pair_keys = tokens.bigram_keys()
-    expected = [
-        (owner, string_key(f"{first} {second}"))
-        for owner, cut in enumerate(tokens.words())
-        for first, second in itertools.pairwise(cut)
-    ]
-    assert list(zip(owners.tolist(), pair_keys.tolist(), strict=True)) == expected
 
 
 def test_empty_batch_and_empty_texts() -> None:
@@ -153,3 +145,12 @@ def test_key_table_finds_each_key_and_nothing_else() -> None:
 def test_key_table_refuses_a_key_given_twice() -> None:
     with pytest.raises(ValueError, match="share a key"):
         KeyTable(np.array([5, 9, 5], dtype=np.uint64))
+
+
+def test_are_words_knows_words_from_prefixes() -> None:
+    tokenizer = domain_jieba()
+    dictionary = SegmentDictionary.from_frequencies(tokenizer.FREQ, tokenizer.total)
+    prefix = next(word for word, count in tokenizer.FREQ.items() if count == 0 and len(word) > 1)
+    terms = ["停水", "门口", prefix, "刀在", "", "停"]
+    assert dictionary.are_words(terms).tolist() == [True, True, False, False, False, True]
+    assert dictionary.are_words([]).tolist() == []

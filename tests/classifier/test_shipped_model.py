@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from classifier.features import WORDS
 from classifier.labelled import read_labelled_csv
 from classifier.model import RoutingModel, default_model_dir
 
@@ -101,3 +102,17 @@ def test_environment_variable_overrides_the_model_dir(
     monkeypatch.setenv("HOTLINE_CLASSIFIER_MODEL", str(small_model_dir))
     assert default_model_dir() == small_model_dir
     assert RoutingModel.load().departments
+
+
+def test_evidence_is_whole_words_and_none_holds_another(shipped_model: RoutingModel) -> None:
+    suggestion = shipped_model.predict("小区门口那条路的路灯坏了好几天，晚上黑乎乎的走路不安全")
+    assert suggestion.evidence
+    pipeline = shipped_model.pipeline
+    assert pipeline.dictionary is not None
+    vocabulary = next(block.vocabulary for block in pipeline.blocks if block.analyzer == WORDS)
+    dictionary_words = pipeline.dictionary.are_words(suggestion.evidence)
+    for word, in_dictionary in zip(suggestion.evidence, dictionary_words, strict=True):
+        assert in_dictionary or word in vocabulary, word  # never a fragment across words
+    assert not [
+        (a, b) for a in suggestion.evidence for b in suggestion.evidence if a != b and a in b
+    ]
