@@ -328,14 +328,6 @@ class RoutingPipeline:
     def n_features(self) -> int:
         return self.weights.shape[0]
 
-    def feature_names(self) -> np.ndarray:
-        """Every column's term (words, then character n-grams)."""
-        names = np.empty(self.n_features, dtype=object)
-        for block in self.blocks:
-            for term, column in block.vocabulary.items():
-                names[block.offset + column] = term
-        return names
-
     def head_weights(self, name: str) -> np.ndarray:
         """(n_features, n_columns) weights of one head: one column per class, or one for a
         binary head (for its second class)."""
