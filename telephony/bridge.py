@@ -40,7 +40,11 @@ class AMIBridge:
     ) -> None:
         self.tracker = CallTracker(sink)
         self.client = AMIClient(
-            config, on_event=self._on_event, on_connected=self._resync, **client_options
+            config,
+            on_event=self._on_event,
+            events=self.tracker.events,
+            on_connected=self._resync,
+            **client_options,
         )
         self.transfer_context = transfer_context
         self.queue = queue

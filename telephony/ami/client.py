@@ -9,7 +9,7 @@ import itertools
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -92,8 +92,10 @@ ConnectedHandler = Callable[["AMIClient"], Awaitable[None]]
 class AMIClient:
     """One AMI connection kept alive: reconnects with exponential backoff after any drop.
 
-    ``on_event`` gets every event that is not part of an action's list; ``on_connected`` runs
-    after each successful login (the bridge resynchronises its calls there).
+    ``on_event`` gets every event that is not part of an action's list; with ``events``, only
+    those named there or carrying an ActionID (so action lists stay whole), the others being
+    skipped before their headers are built. ``on_connected`` runs after each successful login
+    (the bridge resynchronises its calls there).
     """
 
     def __init__(
@@ -101,6 +103,7 @@ class AMIClient:
         config: AMIConfig,
         *,
         on_event: EventHandler,
+        events: Collection[str] | None = None,
         on_connected: ConnectedHandler | None = None,
         ping_interval: float = 20.0,
         action_timeout: float = 10.0,
@@ -109,6 +112,7 @@ class AMIClient:
     ) -> None:
         self.config = config
         self._on_event = on_event
+        self._events = events
         self._on_connected = on_connected
         self._ping_interval = ping_interval
         self._action_timeout = action_timeout
@@ -187,7 +191,7 @@ class AMIClient:
             asyncio.open_connection(self.config.host, self.config.port), self._action_timeout
         )
         self._writer = writer
-        decoder = AMIDecoder()
+        decoder = AMIDecoder(events=self._events)
         reading = asyncio.create_task(self._read_loop(reader, decoder))
         pinging: asyncio.Task[None] | None = None
         try:

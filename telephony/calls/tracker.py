@@ -164,6 +164,11 @@ class CallTracker:
     def operators(self) -> list[OperatorSnapshot]:
         return list(self._operators.values())
 
+    @property
+    def events(self) -> frozenset[str]:
+        """The AMI events the tracker uses; :meth:`handle` ignores any other."""
+        return frozenset(self._handlers)
+
     def get(self, linkedid: str) -> CallSnapshot | None:
         """A call in progress or one of the recently ended ones."""
         call = self._calls.get(linkedid)
