@@ -40,7 +40,7 @@ async def _credentials(request: Request) -> tuple[str, str]:
 async def login(request: Request) -> dict[str, Any]:
     """OAuth2-style password login (form or JSON) → a bearer token."""
     username, password = await _credentials(request)
-    svc: Services = services(request)
+    svc: Services = await services(request)
     return await _login(svc, username, password)
 
 

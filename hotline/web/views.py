@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from hotline.deps import Principal, principal
+from hotline.deps import Principal, load_principal, principal
 from hotline.errors import NotFound, Unauthorized
 from hotline.workflow import Role
 
@@ -88,7 +88,7 @@ HOME_BY_ROLE = {
 
 def _signed_in(request: Request) -> Principal | None:
     try:
-        return principal(request)
+        return load_principal(request)
     except Unauthorized:
         return None
 
