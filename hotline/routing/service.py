@@ -72,8 +72,10 @@ def on_ticket_created(session: Session, ticket: Ticket, body: dict[str, Any]) ->
     suggestion corrects it too. An operator's department is only a proposal: the dispatch
     that follows is what counts."""
     department = body.get("department")
+    if not _against_suggestion(session, ticket, department):
+        return  # checked first: it needs no query without a department
     creator_role = session.scalar(select(User.role).where(User.username == ticket.created_by))
-    if creator_role in DISPATCHING_ROLES and _against_suggestion(session, ticket, department):
+    if creator_role in DISPATCHING_ROLES:
         record_label(session, ticket, DISPATCH, ticket.created_at, department)
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.deps import Principal, principal, require, services
@@ -15,7 +14,7 @@ from hotline.directory import service as directory
 from hotline.errors import InvalidInput
 from hotline.services import Outbox, Services, jsonable
 from hotline.tickets import service
-from hotline.tickets.models import Rating, Rectification, Supervision, Ticket, TicketReturn
+from hotline.tickets.models import Ticket
 from hotline.tickets.sla import flag
 from hotline.workflow import Actor, Role, Status, WorkflowEvent, available_actions
 from hotline.workflow.states import STATUS_LABELS
@@ -94,6 +93,34 @@ def _mask_name(name: str) -> str:
     return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
+# What the detail shows of each kind of record: JSON name → column.
+RECORD_FIELDS: dict[str, dict[str, str]] = {
+    "returns": {
+        "department": "department_code",
+        "category": "category",
+        "reason": "reason",
+        "returned_at": "returned_at",
+        "ruling": "ruling",
+        "improper": "improper",
+    },
+    "ratings": {"level": "level", "solved": "solved", "channel": "channel", "rated_at": "rated_at"},
+    "supervisions": {
+        "kind": "kind",
+        "issuer": "issuer",
+        "reason": "reason",
+        "due": "due",
+        "issued_at": "issued_at",
+    },
+    "rectifications": {
+        "due": "due",
+        "done_at": "done_at",
+        "verification": "verification",
+        "rectification": "rectification",
+        "feedback": "feedback",
+    },
+}
+
+
 def ticket_detail(session: Session, ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
     shown = service.read_personal_data(session, actor, ticket, now)
     detail = ticket_summary(ticket, actor, show_phone=shown, now=now)
@@ -114,49 +141,12 @@ def ticket_detail(session: Session, ticket: Ticket, actor: Actor, now: datetime)
         )
         for row in service.history(session, ticket.id)
     ]
-    detail["returns"] = [
-        jsonable(
-            {
-                "department": r.department_code,
-                "category": r.category,
-                "reason": r.reason,
-                "returned_at": r.returned_at,
-                "ruling": r.ruling,
-                "improper": r.improper,
-            }
-        )
-        for r in session.scalars(select(TicketReturn).where(TicketReturn.ticket_id == ticket.id))
-    ]
-    detail["ratings"] = [
-        jsonable(
-            {"level": r.level, "solved": r.solved, "channel": r.channel, "rated_at": r.rated_at}
-        )
-        for r in session.scalars(select(Rating).where(Rating.ticket_id == ticket.id))
-    ]
-    detail["supervisions"] = [
-        jsonable(
-            {
-                "kind": s.kind,
-                "issuer": s.issuer,
-                "reason": s.reason,
-                "due": s.due,
-                "issued_at": s.issued_at,
-            }
-        )
-        for s in session.scalars(select(Supervision).where(Supervision.ticket_id == ticket.id))
-    ]
-    detail["rectifications"] = [
-        jsonable(
-            {
-                "due": r.due,
-                "done_at": r.done_at,
-                "verification": r.verification,
-                "rectification": r.rectification,
-                "feedback": r.feedback,
-            }
-        )
-        for r in session.scalars(select(Rectification).where(Rectification.ticket_id == ticket.id))
-    ]
+    records = service.side_records(session, ticket.id)
+    for key, shown in RECORD_FIELDS.items():
+        detail[key] = [
+            jsonable({name: getattr(row, column) for name, column in shown.items()})
+            for row in records[key]
+        ]
     return detail
 
 
