@@ -1,7 +1,7 @@
 """Tickets through the whole cycle — create → dispatch → sign → reply → revisit → close.
 
 Over HTTP against real uvicorn workers, and through the service layer directly, on SQLite and on
-PostgreSQL. Prints tickets/s, p50/p99 per call and the HTTP/direct ratio.
+PostgreSQL. Prints tickets/s, p50/p99 per call, the HTTP/direct ratio and the CPU per ticket.
 
     .venv/bin/python bench/lifecycle.py --tickets 2000 --database sqlite
     .venv/bin/python bench/lifecycle.py --tickets 5000 --database postgresql --workers 2 --concurrency 16
@@ -152,9 +152,43 @@ async def _http_cycles(
     return tickets / elapsed, latencies
 
 
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its children, from /proc (Linux): unlike wall time,
+    it holds whatever else the machine does."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            stats[int(entry)] = fields
+            parents[int(fields[1])].append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += sum(int(ticks) for ticks in stats.get(pid, ["0"] * 15)[11:13])
+        todo.extend(parents[pid])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_until_idle(pid: int) -> None:
+    """Until the server has finished starting (its workers preload the routing model)."""
+    before = _cpu_seconds(pid)
+    while True:
+        time.sleep(1)
+        now = _cpu_seconds(pid)
+        if now - before < 0.05:
+            return
+        before = now
+
+
 def http(
     url: str, tickets: int, workers: int, concurrency: int
-) -> tuple[float, dict[str, list[float]]]:
+) -> tuple[float, dict[str, list[float]], float]:
+    """Tickets/s, latencies per step, and the server's CPU seconds per ticket."""
     port = _free_port()
     env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_SCAN_INTERVAL": "3600"}
     command = [
@@ -181,7 +215,12 @@ def http(
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        return asyncio.run(_http_cycles(f"http://127.0.0.1:{port}", tickets, concurrency))
+        _wait_until_idle(server.pid)
+        cpu_before = _cpu_seconds(server.pid)
+        rate, latencies = asyncio.run(
+            _http_cycles(f"http://127.0.0.1:{port}", tickets, concurrency)
+        )
+        return rate, latencies, (_cpu_seconds(server.pid) - cpu_before) / tickets
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -201,7 +240,9 @@ def main() -> None:
     try:
         prepare(url, [(name, role, department, PASSWORD) for name, role, department in USERS])
         direct_rate = direct(url, args.tickets)
-        http_rate, latencies = http(url, args.tickets, args.workers, args.concurrency)
+        client_cpu = time.process_time()
+        http_rate, latencies, server_cpu = http(url, args.tickets, args.workers, args.concurrency)
+        client_cpu = (time.process_time() - client_cpu) / args.tickets
     finally:
         drop()
     calls = args.tickets * len(STEPS)
@@ -215,6 +256,10 @@ def main() -> None:
         f"({http_rate * len(STEPS):.0f} calls/s)"
     )
     print(f"HTTP / direct                   : {http_rate / direct_rate:8.2f}")
+    print(
+        f"CPU per ticket over HTTP        : server {server_cpu * 1000:.1f} ms, "
+        f"client {client_cpu * 1000:.1f} ms"
+    )
     for step in STEPS:
         print(f"  {step:<9} {_percentiles(latencies[step])}")
     every = [sample for samples in latencies.values() for sample in samples]
