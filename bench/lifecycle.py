@@ -33,7 +33,7 @@ from hotline.migrate import prepare
 from hotline.routing import install as install_routing
 from hotline.services import Services
 from hotline.tickets import service
-from hotline.tickets.views import file_ticket, perform
+from hotline.tickets.views import file_ticket, perform, take_number
 from hotline.workflow import Actor, Role
 
 PASSWORD = "bench-pass"
@@ -92,9 +92,10 @@ def direct(url: str, tickets: int) -> float:
     started = time.perf_counter()
     for number in range(tickets):
         data = service.NewTicket(content=CONTENT, citizen_phone=_phone(number), type="投诉")
+        # The same intake path as HTTP: number, routing suggestion and intake hooks included.
+        number = take_number(svc, data)
         with svc.unit() as (session, _outbox):
-            # The same intake path as HTTP: routing suggestion and intake hooks included.
-            ticket, _ = file_ticket(svc, session, op, data, {})
+            ticket, _ = file_ticket(svc, session, op, data, {}, number)
             ticket_id = ticket.id
         for actor, action, params in steps:
             with svc.unit() as (session, _outbox):

@@ -17,7 +17,7 @@ from hotline.stats import service as stats
 from hotline.stats.views import period
 from hotline.tickets import service
 from hotline.tickets.models import Ticket, TicketAction
-from hotline.tickets.views import file_ticket, perform, publish_all
+from hotline.tickets.views import file_ticket, perform, publish_all, take_number
 from hotline.workflow import Actor, Role, Status
 from hotline.workflow.states import STATUS_LABELS
 
@@ -76,8 +76,9 @@ def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
 @router.post("/tickets", status_code=201)
 def file_request(body: PublicTicketIn, svc: Services = Depends(services)) -> dict[str, Any]:
     data = service.NewTicket(**body.model_dump(), channel="web")
+    number = take_number(svc, data)
     with svc.unit() as (session, outbox):
-        ticket, events = file_ticket(svc, session, WEB_CITIZEN, data, body.model_dump())
+        ticket, events = file_ticket(svc, session, WEB_CITIZEN, data, body.model_dump(), number)
         publish_all(outbox, ticket, events)
         return _public_view(session, ticket)
 

@@ -71,7 +71,8 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
-def _validate(data: NewTicket) -> None:
+def validate(data: NewTicket) -> None:
+    """What can be checked of a new ticket without the database."""
     content = (data.content or "").strip()
     if not content:
         raise InvalidInput("诉求内容不能为空", field="content")
@@ -83,6 +84,7 @@ def _validate(data: NewTicket) -> None:
         raise InvalidInput("紧急程度必须是：" + "、".join(URGENCIES), field="urgency")
     if data.channel not in CHANNELS:
         raise InvalidInput("受理渠道必须是：" + "、".join(CHANNELS), field="channel")
+    normalize_phone(data.citizen_phone)
 
 
 def next_number(session: Session, now: datetime) -> str:
@@ -107,14 +109,16 @@ def create_ticket(
     data: NewTicket,
     now: datetime,
     *,
+    number: str,
     suggestion: dict[str, Any] | None = None,
 ) -> tuple[Ticket, list[WorkflowEvent]]:
-    _validate(data)
+    """Stores a new ticket under ``number`` (from :func:`next_number`, taken beforehand)."""
+    validate(data)
     phone = normalize_phone(data.citizen_phone)
     if data.division:
         directory.division(session, data.division)
     ticket = Ticket(
-        number=next_number(session, now),
+        number=number,
         channel=data.channel,
         citizen_name=data.citizen_name.strip(),
         citizen_phone=phone,

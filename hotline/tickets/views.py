@@ -155,17 +155,31 @@ def _suggestion(svc: Services, text: str) -> dict[str, Any] | None:
     return router_model.suggest(text) if router_model is not None else None
 
 
+def take_number(svc: Services, data: service.NewTicket) -> str:
+    """Checks a new ticket, then takes its number in a transaction of its own, before the one
+    that creates it: the day's counter row is then locked for an instant, not for the whole
+    creation, so creations do not queue behind each other. A creation that fails after this
+    leaves a gap in the day's numbers, as a database sequence would."""
+    service.validate(data)
+    with svc.unit() as (session, _):
+        return service.next_number(session, svc.clock())
+
+
 def file_ticket(
     svc: Services,
     session: Session,
     actor: Actor,
     data: service.NewTicket,
     request: dict[str, Any],
+    number: str,
 ) -> tuple[Ticket, list[WorkflowEvent]]:
-    """Create a ticket from any channel: routing suggestion, then the intake hooks
-    (call link, duplicates, repeat callers). The caller publishes the events."""
+    """Create a ticket from any channel under a number from :func:`take_number`: routing
+    suggestion, then the intake hooks (call link, duplicates, repeat callers). The caller
+    publishes the events."""
     suggestion = _suggestion(svc, data.content) if data.content.strip() else None
-    ticket, events = service.create_ticket(session, actor, data, svc.clock(), suggestion=suggestion)
+    ticket, events = service.create_ticket(
+        session, actor, data, svc.clock(), number=number, suggestion=suggestion
+    )
     for hook in svc.ticket_created_hooks:
         hook(session, ticket, request)
     return ticket, events
@@ -201,10 +215,11 @@ def create_ticket(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     data = service.NewTicket(**body.model_dump(exclude={"call_id", "department"}))
+    number = take_number(svc, data)
     with svc.unit() as (session, outbox):
         if body.department:
             directory.department(session, body.department)
-        ticket, events = file_ticket(svc, session, who.actor, data, body.model_dump())
+        ticket, events = file_ticket(svc, session, who.actor, data, body.model_dump(), number)
         if body.department:
             ticket.chosen_department = body.department
             if who.actor.role in {Role.DISPATCHER, Role.ADMIN}:
