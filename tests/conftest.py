@@ -70,9 +70,8 @@ def _require(name: str) -> None:
         pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def postgres_server_url() -> Iterator[str]:
-    """A fresh database on the real PostgreSQL server, dropped after the session."""
+def _fresh_postgres_database() -> Iterator[str]:
+    """A new database on the real PostgreSQL server, dropped afterwards."""
     _require("PostgreSQL")
     import sqlalchemy as sa
 
@@ -85,6 +84,19 @@ def postgres_server_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """The app's tests' database on the real PostgreSQL server, for the whole session."""
+    yield from _fresh_postgres_database()
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres_url() -> Iterator[str]:
+    """A database for tests that create and drop tables of their own, so that they neither see
+    nor drop the tables the app's tests keep for the whole session."""
+    yield from _fresh_postgres_database()
 
 
 @pytest.fixture

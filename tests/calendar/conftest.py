@@ -38,5 +38,5 @@ def db_session(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sessi
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'calendar.db'}"
     else:
-        url = request.getfixturevalue("postgres_server_url")
+        url = request.getfixturevalue("scratch_postgres_url")
     yield from _session_on(url)
