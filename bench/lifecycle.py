@@ -93,9 +93,9 @@ def direct(url: str, tickets: int) -> float:
     for number in range(tickets):
         data = service.NewTicket(content=CONTENT, citizen_phone=_phone(number), type="投诉")
         # The same intake path as HTTP: number, routing suggestion and intake hooks included.
-        number = take_number(svc, data)
+        ticket_number = take_number(svc, data)
         with svc.unit() as (session, _outbox):
-            ticket, _ = file_ticket(svc, session, op, data, {}, number)
+            ticket, _ = file_ticket(svc, session, op, data, {}, ticket_number)
             ticket_id = ticket.id
         for actor, action, params in steps:
             with svc.unit() as (session, _outbox):
@@ -170,7 +170,9 @@ def _cpu_seconds(root: int) -> float:
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += sum(int(ticks) for ticks in stats.get(pid, ["0"] * 15)[11:13])
+        if pid in stats:
+            utime, stime = stats[pid][11:13]
+            total += int(utime) + int(stime)
         todo.extend(parents[pid])
     return total / os.sysconf("SC_CLK_TCK")
 
@@ -178,12 +180,13 @@ def _cpu_seconds(root: int) -> float:
 def _wait_until_idle(pid: int) -> None:
     """Until the server has finished starting (its workers preload the routing model)."""
     before = _cpu_seconds(pid)
-    while True:
+    for _ in range(60):
         time.sleep(1)
         now = _cpu_seconds(pid)
         if now - before < 0.05:
             return
         before = now
+    raise RuntimeError("the server is still busy a minute after it answered")
 
 
 def http(
