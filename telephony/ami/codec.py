@@ -7,8 +7,8 @@ message; bare LF is tolerated. Oversized input is reported as a :class:`Protocol
 skipped up to the next blank line instead of buffering without bound.
 
 A decoder given the names of the events its consumer uses skips every other event, but not
-events answering an action (they carry ``ActionID``), and still reports malformed input
-(one exception: see ``_is_skipped_block``).
+events answering an action (they carry ``ActionID``), and still reports malformed input.
+A key that is empty or has a space is kept as it came, on every path.
 """
 
 from __future__ import annotations
@@ -302,7 +302,7 @@ class AMIDecoder:
         for raw in lines:
             line = raw.rstrip("\r")
             key, colon, value = line.partition(":")
-            if not colon or not key or " " in key.strip():
+            if not colon:
                 return ProtocolError(f"malformed line {line[:80]!r}", len(line))
             key = key.strip()
             value = value[1:] if value.startswith(" ") else value
@@ -360,9 +360,6 @@ def _is_skipped_block(block: str, lines: list[str], events: frozenset[str]) -> b
     """What ``_deliver`` would decide, read from the text of a block whose every line has
     ": " (any other block is decoded, so its errors are reported): the first line names the
     event, and no later line is an Event (the last one would name it) or an ActionID.
-
-    Not checked: an empty key or one with a space, which the careful path reports only in a
-    block that also repeats a key or has Output lines.
     """
     first = lines[0]
     return (

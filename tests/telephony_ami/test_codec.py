@@ -128,3 +128,14 @@ def test_a_line_without_separator_is_not_paired_with_the_next_lines_value() -> N
     items = decoder.feed(b"Event: X\r\nfoo\r\nK: a: b\r\n\r\nEvent: Y\r\nK: v\r\n\r\n")
     assert isinstance(items[0], ProtocolError) and "foo" in str(items[0])
     assert isinstance(items[1], Message) and items[1].headers == {"Event": "Y", "K": "v"}
+
+
+def test_an_odd_key_is_kept_alike_whether_or_not_the_message_repeats_a_key() -> None:
+    plain, repeated = AMIDecoder(expect_banner=False).feed(
+        b"Event: A\r\nBad key: v\r\n: no key\r\n\r\n"
+        b"Event: B\r\nBad key: v\r\n: no key\r\nK: 1\r\nK: 2\r\n\r\n"
+    )
+    assert isinstance(plain, Message) and isinstance(repeated, Message)
+    assert plain.get("Bad key") == repeated.get("Bad key") == "v"
+    assert plain.get("") == repeated.get("") == "no key"
+    assert repeated.values("K") == ["1", "2"]
