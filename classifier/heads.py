@@ -1,4 +1,4 @@
-"""The linear head every output is fitted with (scikit-learn is imported here, for fitting only).
+"""The department's linear head (scikit-learn is imported here, for fitting only).
 
 ``NaiveBayesScaledSVC`` is one-vs-rest linear SVMs in the NBSVM family (Wang & Manning, 2012):
 for each class, every feature is first scaled by how differently it is spread over that class

@@ -321,6 +321,7 @@ def _update_open_dispatch(session: Session, ticket: Ticket, **values: Any) -> No
         update(Dispatch)
         .where(Dispatch.ticket_id == ticket.id, Dispatch.ended_at.is_(None))
         .values(**values)
+        # A Dispatch already in the session is brought up to date too (one RETURNING, no SELECT).
         .execution_options(synchronize_session="fetch")
     )
 
