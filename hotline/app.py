@@ -21,6 +21,7 @@ from hotline.auth import views as auth_views
 from hotline.calls import runner as calls_runner
 from hotline.calls import views as call_views
 from hotline.config import Settings
+from hotline.db import claim_job
 from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
 from hotline.errors import HotlineError
@@ -44,9 +45,12 @@ HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "met
 HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方法", 401: "请先登录", 403: "无权访问"}
 
 
-def run_deadline_scan(svc: Services) -> int:
-    """One pass of the deadline scan; returns how many flags changed."""
+def run_deadline_scan(svc: Services) -> int | None:
+    """One pass of the deadline scan; returns how many flags changed, or None when another
+    worker's pass is running."""
     with svc.unit() as (session, outbox):
+        if not claim_job(session, "deadline scan"):
+            return None
         results = scan_deadlines(session, svc.context(session))
         for result in results:
             outbox.add(result.event, ticket_id=result.ticket_id)

@@ -159,4 +159,7 @@ def scan() -> None:
     services = Services(_settings())
     changed = run_deadline_scan(services)
     services.close()
-    typer.echo(f"时限扫描完成：{changed} 个事件")
+    if changed is None:
+        typer.echo("另一个进程正在扫描时限，本次跳过")
+    else:
+        typer.echo(f"时限扫描完成：{changed} 个事件")

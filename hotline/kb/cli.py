@@ -39,6 +39,9 @@ def hot_topics() -> None:
         results = run_hot_topics(services)
     finally:
         services.close()
+    if results is None:
+        typer.echo("另一个进程正在检测热点，本次跳过")
+        return
     typer.echo(f"热点诉求：近 7 天同类同地点 ≥ {MIN_TICKETS} 件且 ≥ 前 4 周周均 {RISE_FACTOR:g} 倍")
     if not results:
         typer.echo("未发现新的热点")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.db import claim_job
 from hotline.kb.models import HotspotAlert, HotspotTicket
 from hotline.kb.profiles import TicketProfile, cosine
 from hotline.services import Services, jsonable
@@ -176,9 +177,12 @@ def alert_payload(alert: HotspotAlert) -> dict[str, Any]:
     )
 
 
-def run_hot_topics(svc: Services) -> list[tuple[HotspotAlert, bool]]:
-    """The daily job: one transaction; new alerts go out on the bus as ``hotspot.alert``."""
+def run_hot_topics(svc: Services) -> list[tuple[HotspotAlert, bool]] | None:
+    """The daily job: one transaction; new alerts go out on the bus as ``hotspot.alert``.
+    None when another worker's pass is running."""
     with svc.unit() as (session, outbox):
+        if not claim_job(session, "hot topics"):
+            return None
         results = detect_hotspots(session, svc.clock())
         for alert, raised in results:
             if raised:

@@ -43,7 +43,8 @@ def scan_deadlines(session: Session, ctx: Context) -> list[ScanResult]:
     """Flag tickets whose clock turned yellow or red since the last scan; remind on red."""
     results: list[ScanResult] = []
     running = select(Ticket).where(
-        Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value])
+        Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value]),
+        Ticket.sla_flag != "red",  # already at the last flag: nothing left to report
     )
     for ticket in session.scalars(running):
         colour = flag(ticket, ctx.now, ctx.policy.due_soon_share)
