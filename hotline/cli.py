@@ -32,6 +32,7 @@ app.add_typer(classifier_app, name="classifier")
 app.command("hot-topics")(kb_cli.hot_topics)
 app.command("transcribe")(speech_cli.transcribe)
 app.command("bridge")(calls_cli.bridge)
+app.command("speech-server")(speech_cli.speech_server)
 app.command("demo")(calls_cli.demo)
 
 DEMO_USERS = (
@@ -136,6 +137,16 @@ def serve(
 ) -> None:
     """Serve the API and the pages."""
     settings = _settings()
+    if workers > 1 and settings.audiosocket_port is not None:
+        # Every worker would bind the same port and load its own speech model.
+        typer.secho(
+            "错误：设置了 HOTLINE_AUDIOSOCKET_PORT 时 API 只能单进程运行（--workers 1）。"
+            "请用 `hotline speech-server` 单独运行语音识别，"
+            "并在 API 进程的环境中去掉 HOTLINE_AUDIOSOCKET_PORT",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
     if settings.ami_url:
         try:  # every worker would stop on it; say so once, before any starts
             parse_ami_url(settings.ami_url)

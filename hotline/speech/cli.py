@@ -1,17 +1,31 @@
-"""``hotline transcribe FILE.wav``: offline transcription of a recording."""
+"""``hotline transcribe FILE.wav`` (offline transcription of a recording) and ``hotline
+speech-server`` (the live AudioSocket server in a process of its own)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import signal
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from tqdm import tqdm
 
 from hotline.config import Settings
+from hotline.services import Services
 from hotline.speech.decoder import prepare_model_dir
-from hotline.speech.live import decoder_settings, model_path
+from hotline.speech.live import (
+    PORT_ENV,
+    decoder_settings,
+    model_path,
+    shared_model,
+    start_live_speech,
+)
 from hotline.speech.service import segment_json
 from telephony.speech import AudioFormatError, ModelError, resolve_model_path, transcribe_file
 
@@ -68,3 +82,77 @@ class ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def speech_server(
+    host: str | None = typer.Option(None, help="监听地址（默认 HOTLINE_AUDIOSOCKET_HOST）"),
+    port: int | None = typer.Option(
+        None, help="AudioSocket 端口（默认 HOTLINE_AUDIOSOCKET_PORT；0 表示任一空闲端口）"
+    ),
+) -> None:
+    """Run the live AudioSocket speech server without the web server: one model per host;
+    transcripts are written to the database and published on the bus (Redis with
+    HOTLINE_REDIS_URL, so the API workers' pages see them)."""
+    from_env = Settings.from_env()
+    settings = replace(
+        from_env,
+        audiosocket_host=host or from_env.audiosocket_host,
+        audiosocket_port=from_env.audiosocket_port if port is None else port,
+    )
+    if settings.audiosocket_port is None:
+        _fail(f"请设置 {PORT_ENV} 或 --port")
+    try:
+        typer.echo(f"语音模型：{model_path(settings)}（加载中）")
+        shared_model(settings)  # before listening: a bad model is an error, not a dead server
+    except ModelError as error:
+        _fail(f"语音模型不可用：{error}")
+    if not settings.redis_url:
+        typer.secho(
+            "提示：未设置 HOTLINE_REDIS_URL，转写照常写入数据库，但实时事件只在本进程内发布",
+            fg=typer.colors.YELLOW,
+        )
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve_until_stopped(settings))
+    except OSError as error:  # the port is taken, or the address is not this host's
+        _fail(
+            f"AudioSocket 无法监听 {settings.audiosocket_host}:{settings.audiosocket_port}：{error}"
+        )
+    typer.echo("语音识别服务已停止")
+
+
+async def run_speech_server(
+    settings: Settings,
+    services: Services,
+    stop: asyncio.Event,
+    on_listening: Callable[[int], None],
+) -> None:
+    """The live speech service with the app's sink until ``stop`` is set (or the task is
+    cancelled); then the server stops and the sink drains before this returns."""
+    speech, stop_live_speech = await start_live_speech(settings, services)
+    on_listening(speech.port)
+    try:
+        await stop.wait()
+    finally:
+        await stop_live_speech()
+
+
+async def _serve_until_stopped(settings: Settings) -> None:
+    stop = asyncio.Event()
+    # Ctrl-C cancels this task (asyncio.run's own handler); SIGTERM ends it the same clean way.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    services = Services(settings)
+
+    def say_listening(port: int) -> None:
+        address = f"{settings.audiosocket_host}:{port}"
+        typer.echo(f"AudioSocket 语音识别：{address}，按 Ctrl-C 退出")
+
+    try:
+        await run_speech_server(settings, services, stop, say_listening)
+    finally:
+        services.close()
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"错误：{message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)

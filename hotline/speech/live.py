@@ -1,7 +1,8 @@
-"""Live transcripts inside the app: the AudioSocket server, the shared model, the sink.
+"""Live transcripts: the AudioSocket server, the shared model, the sink.
 
-``install(app, settings, services)`` registers a start-up that runs ``telephony.speech``'s
-SpeechService beside the API when ``HOTLINE_AUDIOSOCKET_PORT`` is set. Its sink
+``start_live_speech(settings, services)`` starts ``telephony.speech``'s SpeechService; both
+``install(app, settings, services)`` (beside the API when ``HOTLINE_AUDIOSOCKET_PORT`` is set)
+and ``hotline speech-server`` (a process of its own) run it. Its sink
 (``LiveTranscripts``) stores final segments, keeps the latest partial on the stream row
 (written at most every ``partial_write_interval`` seconds per stream), ends the stream when it
 closes, and publishes ``transcript.partial`` / ``transcript.final`` on the bus. After each final
@@ -202,33 +203,48 @@ class Suggestions:
         )
 
 
+async def start_live_speech(
+    settings: Settings, services: Services
+) -> tuple[SpeechService, Stopper]:
+    """Load the shared model, start the AudioSocket server on ``settings.audiosocket_host`` /
+    ``audiosocket_port`` with a ``LiveTranscripts`` sink; the stopper stops the server, then
+    drains the sink. Used by ``hotline serve`` (``install``) and ``hotline speech-server``."""
+    if settings.audiosocket_port is None:
+        raise ValueError(f"{PORT_ENV} is not set: no port for the AudioSocket server")
+    model_path(settings)  # a missing model stops the start-up, naming the variable
+    sink = LiveTranscripts(services)
+    speech = SpeechService(
+        None,
+        settings.audiosocket_host,
+        settings.audiosocket_port,
+        workers=decoder_settings(settings).workers,
+        sink=sink,
+        model=await asyncio.to_thread(shared_model, settings),
+    )
+    await speech.start()
+    log.info("AudioSocket speech server on %s:%s", settings.audiosocket_host, speech.port)
+
+    async def stop_live_speech() -> None:
+        await speech.stop()
+        await sink.drain()
+
+    return speech, stop_live_speech
+
+
 def install(app: FastAPI, settings: Settings, services: Services) -> None:
     """Run the live AudioSocket server beside the API when a port is set."""
     app.state.speech_service = None
     if settings.audiosocket_port is None:
         return
 
-    async def start_live_speech(app: FastAPI) -> Stopper:
-        model_path(settings)  # a missing model stops the start-up, naming the variable
-        workers = decoder_settings(settings).workers
-        sink = LiveTranscripts(services)
-        speech = SpeechService(
-            None,
-            settings.audiosocket_host,
-            settings.audiosocket_port or 0,
-            workers=workers,
-            sink=sink,
-            model=await asyncio.to_thread(shared_model, settings),
-        )
-        await speech.start()
+    async def start_in_app(app: FastAPI) -> Stopper:
+        speech, stop_live_speech = await start_live_speech(settings, services)
         app.state.speech_service = speech
-        log.info("AudioSocket speech server on %s:%s", settings.audiosocket_host, speech.port)
 
-        async def stop_live_speech() -> None:
+        async def stop_in_app() -> None:
             app.state.speech_service = None
-            await speech.stop()
-            await sink.drain()
+            await stop_live_speech()
 
-        return stop_live_speech
+        return stop_in_app
 
-    app.state.startups.append(start_live_speech)
+    app.state.startups.append(start_in_app)

@@ -3,6 +3,7 @@ Korean test speech from the telephony speech tests (espeak-ng + sox, made once a
 
 from __future__ import annotations
 
+import itertools
 import socket
 import time
 import uuid
@@ -12,14 +13,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from hotline.app import create_app
 from hotline.calls.models import Call
 from hotline.config import Settings
 from hotline.events import Event, InProcessBus
 from hotline.services import Services
+from hotline.speech.models import TranscriptSegment, TranscriptStream
 from telephony.audiosocket import encode_audio, encode_hangup, encode_uuid
 from tests.app_fixtures import Api, Clock
+from tests.speech_fixtures import Speech
 
 FRAME = 320  # 20 ms at 8 kHz
 
@@ -57,18 +61,19 @@ def live(speech_settings: Settings, clock: Clock, events: list[Event]) -> Iterat
     svc = Services(speech_settings, bus=bus)
     svc.clock = clock
     with TestClient(create_app(speech_settings, services=svc)) as client:
-        yield Live(client, svc)
+        yield Live(client, svc, client.app.state.speech_service.port)  # type: ignore[attr-defined]
     svc.close()
 
 
 class Live:
-    """The running app, its API helper, and an AudioSocket client of its speech server."""
+    """The running app, its API helper, and an AudioSocket client of a speech server (the
+    app's own, or ``hotline speech-server``'s)."""
 
-    def __init__(self, client: TestClient, services: Services) -> None:
+    def __init__(self, client: TestClient, services: Services, port: int) -> None:
         self.client = client
         self.services = services
         self.api = Api(client)
-        self.port: int = client.app.state.speech_service.port  # type: ignore[attr-defined]
+        self.port = port
 
     def connect(self, stream_id: uuid.UUID) -> socket.socket:
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
@@ -84,6 +89,15 @@ class Live:
             delay = started + (index + 1) * pace - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+
+    def call(self, pcm: bytes, pace: float = 0.02) -> tuple[uuid.UUID, int, socket.socket]:
+        """A call row (as the AMI bridge stores it) and its stream, which sends ``pcm`` and
+        stays on the line: (stream UUID, call id, the open socket)."""
+        stream_id = uuid.uuid4()
+        call_id = add_call(self.services, str(stream_id))
+        sock = self.connect(stream_id)
+        self.send(sock, pcm, pace)
+        return stream_id, call_id, sock
 
     @staticmethod
     def hang_up(sock: socket.socket) -> None:
@@ -106,3 +120,39 @@ class Live:
                     f"transcript never got there: {reply.status_code} {reply.text}"
                 )
             time.sleep(0.1)
+
+
+def ended(body: dict[str, Any]) -> bool:
+    return body["ended_at"] is not None
+
+
+def assert_a_call_is_transcribed_and_linked(
+    live: Live, speech: Speech, events: list[Event]
+) -> None:
+    """A call's two sentences, sent in real time and hung up, become a stored transcript linked
+    to the call, and every final is published with the call's id."""
+    stream_id, call_id, sock = live.call(speech.pcm)
+    live.hang_up(sock)
+    body = live.wait_for(stream_id, ended)
+    assert body["call_id"] == call_id
+    assert body["end_reason"] == "hangup"
+    assert body["partial"] == ""  # nothing left unfinished
+    assert body["source"] == "live"
+    segments = body["segments"]
+    assert len(segments) >= 2, "the pause between the two sentences ends a segment"
+    assert all(s["text"].strip() and s["raw_text"].strip() for s in segments)
+    assert all(0 <= s["start"] < s["end"] for s in segments)
+    assert all(a["end"] <= b["start"] for a, b in itertools.pairwise(segments))
+    with live.services.sessions() as session:
+        stream = session.get(TranscriptStream, str(stream_id))
+        assert stream is not None and stream.call_id == call_id  # stored, not only looked up
+        stored = session.scalars(select(TranscriptSegment.text)).all()
+        assert len(stored) == len(segments)
+
+    # Partials depend on the pool keeping up with real time (see test_sink for them).
+    published = [e for e in events if e.payload.get("uuid") == str(stream_id)]
+    finals = [e.payload for e in published if e.type == "transcript.final"]
+    assert [f["text"] for f in finals] == [s["text"] for s in segments]
+    for payload in [e.payload for e in published if e.type.startswith("transcript.")]:
+        assert set(payload) == {"uuid", "call_id", "text", "start", "end"}
+        assert payload["call_id"] == call_id

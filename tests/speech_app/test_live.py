@@ -3,56 +3,21 @@ stand-in model), rows in SQLite and PostgreSQL, events on the bus, the JSON API.
 
 from __future__ import annotations
 
-import itertools
 import time
 import uuid
 
 import pytest
-from sqlalchemy import select
 
 from hotline.events import Event
-from hotline.speech.models import TranscriptSegment, TranscriptStream
 from tests.speech_fixtures import Speech
 
-from .conftest import Live, add_call
-
-
-def ended(body: dict) -> bool:  # type: ignore[type-arg]
-    return body["ended_at"] is not None
+from .conftest import Live, add_call, assert_a_call_is_transcribed_and_linked, ended
 
 
 def test_a_call_is_transcribed_live_and_linked_to_its_call(
     live: Live, korean_speech: Speech, events: list[Event]
 ) -> None:
-    stream_id = uuid.uuid4()
-    call_id = add_call(live.services, str(stream_id))
-    sock = live.connect(stream_id)
-    live.send(sock, korean_speech.pcm)
-    live.hang_up(sock)
-
-    body = live.wait_for(stream_id, ended)
-    assert body["call_id"] == call_id
-    assert body["end_reason"] == "hangup"
-    assert body["partial"] == ""  # nothing left unfinished
-    assert body["source"] == "live"
-    segments = body["segments"]
-    assert len(segments) >= 2, "the pause between the two sentences ends a segment"
-    assert all(s["text"].strip() and s["raw_text"].strip() for s in segments)
-    assert all(0 <= s["start"] < s["end"] for s in segments)
-    assert all(a["end"] <= b["start"] for a, b in itertools.pairwise(segments))
-    with live.services.sessions() as session:
-        stream = session.get(TranscriptStream, str(stream_id))
-        assert stream is not None and stream.call_id == call_id  # stored, not only looked up
-        stored = session.scalars(select(TranscriptSegment.text)).all()
-        assert len(stored) == len(segments)
-
-    # Partials depend on the pool keeping up with real time (see test_sink for them).
-    published = [e for e in events if e.payload.get("uuid") == str(stream_id)]
-    finals = [e.payload for e in published if e.type == "transcript.final"]
-    assert [f["text"] for f in finals] == [s["text"] for s in segments]
-    for payload in [e.payload for e in published if e.type.startswith("transcript.")]:
-        assert set(payload) == {"uuid", "call_id", "text", "start", "end"}
-        assert payload["call_id"] == call_id
+    assert_a_call_is_transcribed_and_linked(live, korean_speech, events)
 
 
 def test_a_stream_without_a_call_is_kept_and_linked_when_the_call_turns_up(
@@ -84,10 +49,7 @@ def test_the_routing_suggestion_follows_each_final(
     live: Live, korean_speech: Speech, events: list[Event]
 ) -> None:
     """The real routing model (Services.router) on the transcript so far."""
-    stream_id = uuid.uuid4()
-    call_id = add_call(live.services, str(stream_id))
-    sock = live.connect(stream_id)
-    live.send(sock, korean_speech.pcm, pace=0.005)
+    stream_id, call_id, sock = live.call(korean_speech.pcm, pace=0.005)
     live.hang_up(sock)
     live.wait_for(stream_id, ended)
     deadline = time.monotonic() + 60
