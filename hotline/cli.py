@@ -10,7 +10,7 @@ import hotline.models  # noqa: F401  (registers every table, so foreign keys res
 from hotline.auth.models import User
 from hotline.auth.service import add_user
 from hotline.calls import cli as calls_cli
-from hotline.config import Settings
+from hotline.config import InvalidSetting, Settings
 from hotline.db import make_engine, make_session_factory, transaction
 from hotline.directory.service import department as find_department
 from hotline.directory.service import load_reference_data
@@ -54,6 +54,16 @@ DEMO_USERS = (
 
 def _settings() -> Settings:
     return Settings.from_env()
+
+
+@app.callback()
+def check_settings() -> None:
+    """A bad setting stops every command with its name, before any of them starts."""
+    try:
+        Settings.from_env()
+    except InvalidSetting as error:
+        typer.secho(f"错误：{error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
 
 
 def _fail(error: HotlineError) -> None:

@@ -21,18 +21,44 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Raises InvalidSetting, naming the variable, for a value that cannot be used."""
         env = dict(os.environ if env is None else env)
-        port = env.get("HOTLINE_AUDIOSOCKET_PORT")
         return cls(
             database_url=env.get("HOTLINE_DATABASE_URL", cls.database_url),
             redis_url=env.get("HOTLINE_REDIS_URL") or None,
             ami_url=env.get("HOTLINE_AMI_URL") or None,
             audiosocket_host=env.get("HOTLINE_AUDIOSOCKET_HOST", cls.audiosocket_host),
-            audiosocket_port=int(port) if port else None,
+            audiosocket_port=_port(env, "HOTLINE_AUDIOSOCKET_PORT"),
             vosk_model=env.get("HOTLINE_VOSK_MODEL") or None,
             classifier_model=env.get("HOTLINE_CLASSIFIER_MODEL") or None,
-            token_hours=float(env.get("HOTLINE_TOKEN_HOURS", cls.token_hours)),
-            scan_interval_seconds=float(
-                env.get("HOTLINE_SCAN_INTERVAL", cls.scan_interval_seconds)
+            token_hours=_positive(env, "HOTLINE_TOKEN_HOURS", cls.token_hours),
+            scan_interval_seconds=_positive(
+                env, "HOTLINE_SCAN_INTERVAL", cls.scan_interval_seconds
             ),
         )
+
+
+class InvalidSetting(ValueError):
+    """An environment variable whose value cannot be used; the message names it."""
+
+
+def _port(env: dict[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > 65535:
+        raise InvalidSetting(f"{name} 必须是 0–65535 的端口号，而不是 {raw!r}")
+    return int(raw)
+
+
+def _positive(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:  # also refuses nan
+        raise InvalidSetting(f"{name} 必须是正数，而不是 {raw!r}")
+    return value

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hotline.cli import app
+from hotline.config import Settings
 
 
 @pytest.fixture
@@ -69,3 +70,33 @@ def test_serve_refuses_a_malformed_ami_url_with_a_message(
     assert result.exit_code == 2
     assert "HOTLINE_AMI_URL" in result.output and "ami://" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("HOTLINE_AUDIOSOCKET_PORT", "abc", "HOTLINE_AUDIOSOCKET_PORT 必须是 0–65535 的端口号"),
+        ("HOTLINE_AUDIOSOCKET_PORT", "70000", "HOTLINE_AUDIOSOCKET_PORT 必须是 0–65535 的端口号"),
+        ("HOTLINE_TOKEN_HOURS", "twelve", "HOTLINE_TOKEN_HOURS 必须是正数"),
+        ("HOTLINE_SCAN_INTERVAL", "0", "HOTLINE_SCAN_INTERVAL 必须是正数"),
+        ("HOTLINE_SCAN_INTERVAL", "nan", "HOTLINE_SCAN_INTERVAL 必须是正数"),
+    ],
+)
+def test_a_bad_setting_stops_every_command_naming_it(
+    env: str, monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    for command in (["scan"], ["db", "upgrade"], ["serve"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+        assert "Traceback" not in result.output
+
+
+def test_empty_settings_mean_their_defaults() -> None:
+    settings = Settings.from_env(
+        {"HOTLINE_AUDIOSOCKET_PORT": "", "HOTLINE_TOKEN_HOURS": "", "HOTLINE_SCAN_INTERVAL": ""}
+    )
+    assert settings.audiosocket_port is None
+    assert (settings.token_hours, settings.scan_interval_seconds) == (12, 60)
+    assert Settings.from_env({"HOTLINE_AUDIOSOCKET_PORT": "0"}).audiosocket_port == 0
