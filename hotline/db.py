@@ -37,7 +37,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # Connections kept open cover the calls a worker usually has in flight: past pool_size, each
+    # call opens a connection (a new PostgreSQL backend) and closes it afterwards. At most 30 per
+    # worker, as before; docs/deploy.md sizes max_connections from it.
+    return create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
