@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -21,10 +21,10 @@ from hotline.auth import views as auth_views
 from hotline.calls import runner as calls_runner
 from hotline.calls import views as call_views
 from hotline.config import Settings
-from hotline.db import claim_job
 from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
 from hotline.errors import HotlineError
+from hotline.jobs import claim_job
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
 from hotline.kb.hotspots import run_hot_topics
@@ -45,11 +45,13 @@ HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "met
 HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方法", 401: "请先登录", 403: "无权访问"}
 
 
-def run_deadline_scan(svc: Services) -> int | None:
-    """One pass of the deadline scan; returns how many flags changed, or None when another
-    worker's pass is running."""
+def run_deadline_scan(svc: Services, *, unless_ran_within: timedelta | None = None) -> int | None:
+    """One pass of the deadline scan; returns how many flags changed, or None when it was
+    skipped (another worker's pass is running, or one started within ``unless_ran_within``)."""
     with svc.unit() as (session, outbox):
-        if not claim_job(session, "deadline scan"):
+        if not claim_job(
+            session, "deadline scan", svc.clock(), unless_ran_within=unless_ran_within
+        ):
             return None
         results = scan_deadlines(session, svc.context(session))
         for result in results:
@@ -59,16 +61,21 @@ def run_deadline_scan(svc: Services) -> int | None:
 
 def _scan_forever(svc: Services, stop: threading.Event) -> None:
     """Deadlines every scan interval; hot topics hourly, so a whole 小区 without heating since
-    noon is seen the same afternoon."""
-    next_hot_topics = time.monotonic()
-    while not stop.wait(svc.settings.scan_interval_seconds):
-        jobs = [("deadline scan", run_deadline_scan)]
-        if time.monotonic() >= next_hot_topics:
-            jobs.append(("hot-topic detection", run_hot_topics))
-            next_hot_topics = time.monotonic() + HOT_TOPICS_INTERVAL_SECONDS
-        for name, job in jobs:
+    noon is seen the same afternoon. Every worker wakes at its own phase; a job that another
+    worker started less than 90 % of its interval ago is left to that worker's schedule."""
+    interval = svc.settings.scan_interval_seconds
+    jobs = (
+        ("deadline scan", run_deadline_scan, timedelta(seconds=0.9 * interval)),
+        (
+            "hot-topic detection",
+            run_hot_topics,
+            timedelta(seconds=0.9 * HOT_TOPICS_INTERVAL_SECONDS),
+        ),
+    )
+    while not stop.wait(interval):
+        for name, job, recent in jobs:
             try:
-                job(svc)
+                job(svc, unless_ran_within=recent)
             except Exception:  # a job must survive a bad pass; the next one retries
                 log.exception("%s failed", name)
 

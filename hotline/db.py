@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -59,13 +58,3 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def claim_job(session: Session, job: str) -> bool:
-    """Whether this transaction may run the scheduled ``job`` now. Every API worker runs the
-    scheduled jobs; on PostgreSQL a transaction-level advisory lock lets one pass run at a time
-    and a worker that finds it taken skips its pass. SQLite serves one process: always yes."""
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    key = zlib.crc32(job.encode())  # a stable bigint per job name, the same in every worker
-    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))

@@ -18,7 +18,7 @@ from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory, transaction
 from hotline.events import Event, InProcessBus
 from hotline.migrate import prepare
-from hotline.models import Ticket, metadata
+from hotline.models import Setting, Ticket, metadata
 from hotline.services import Services
 
 USERS = (
@@ -77,6 +77,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     existing = set(inspect(engine).get_table_names())
     with transaction(make_session_factory(engine)) as session:
         session.execute(update(Ticket).values(merged_into_id=None))
+        session.execute(delete(Setting).where(Setting.key.startswith("job:")))  # jobs' last runs
         for table in reversed(metadata.sorted_tables):
             if table.name in existing and table.name not in KEPT_TABLES:
                 session.execute(delete(table))

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.db import claim_job
+from hotline.jobs import claim_job
 from hotline.kb.models import HotspotAlert, HotspotTicket
 from hotline.kb.profiles import TicketProfile, cosine
 from hotline.services import Services, jsonable
@@ -177,11 +177,14 @@ def alert_payload(alert: HotspotAlert) -> dict[str, Any]:
     )
 
 
-def run_hot_topics(svc: Services) -> list[tuple[HotspotAlert, bool]] | None:
-    """The daily job: one transaction; new alerts go out on the bus as ``hotspot.alert``.
-    None when another worker's pass is running."""
+def run_hot_topics(
+    svc: Services, *, unless_ran_within: timedelta | None = None
+) -> list[tuple[HotspotAlert, bool]] | None:
+    """The job: one transaction; new alerts go out on the bus as ``hotspot.alert``. None when
+    it was skipped (another worker's pass is running, or one started within
+    ``unless_ran_within``)."""
     with svc.unit() as (session, outbox):
-        if not claim_job(session, "hot topics"):
+        if not claim_job(session, "hot topics", svc.clock(), unless_ran_within=unless_ran_within):
             return None
         results = detect_hotspots(session, svc.clock())
         for alert, raised in results:

@@ -1,10 +1,11 @@
-"""The scheduled jobs run in every API worker; on PostgreSQL one pass at a time runs, and a
-worker that finds a pass running skips its own instead of failing on the tickets it changes."""
+"""The scheduled jobs run in every API worker: one pass at a time (a worker that finds a pass
+running skips its own instead of failing on the tickets it changes), and in the periodic loop
+about once per interval however many workers there are."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -12,8 +13,8 @@ from typer.testing import CliRunner
 from hotline.app import run_deadline_scan
 from hotline.cli import app as cli
 from hotline.config import Settings
-from hotline.db import claim_job
 from hotline.events import Event, InProcessBus
+from hotline.jobs import claim_job
 from hotline.kb.hotspots import run_hot_topics
 from hotline.services import Services
 from tests.app_fixtures import Api, Clock
@@ -36,10 +37,11 @@ def test_a_pass_running_elsewhere_makes_this_one_skip(
 ) -> None:
     [tid] = overdue_tickets(api, clock)
     with services.unit() as (session, _):
-        assert claim_job(session, "deadline scan")  # another worker's pass, not yet committed
+        # another worker's pass, not yet committed
+        assert claim_job(session, "deadline scan", clock.now)
         assert run_deadline_scan(services) is None
         assert run_hot_topics(services) == []  # another job: not held, so it runs
-        assert claim_job(session, "hot topics")
+        assert claim_job(session, "hot topics", clock.now)
         assert run_hot_topics(services) is None
     assert not [e for e in events if e.type in {"ticket.overdue", "ticket.reminded"}]
     assert run_deadline_scan(services) == 2  # overdue, and the automatic 催办
@@ -88,12 +90,13 @@ def test_two_workers_scanning_at_once_report_and_remind_once(
 
 @ON_POSTGRES
 def test_the_commands_say_when_they_skip(
-    services: Services, database_url: str, monkeypatch: pytest.MonkeyPatch
+    services: Services, clock: Clock, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
     runner = CliRunner()
     with services.unit() as (session, _):
-        assert claim_job(session, "deadline scan") and claim_job(session, "hot topics")
+        assert claim_job(session, "deadline scan", clock.now)
+        assert claim_job(session, "hot topics", clock.now)
         scan = runner.invoke(cli, ["scan"])
         assert scan.exit_code == 0 and "另一个进程正在扫描时限，本次跳过" in scan.output
         topics = runner.invoke(cli, ["hot-topics"])
@@ -102,7 +105,17 @@ def test_the_commands_say_when_they_skip(
     assert scan.exit_code == 0 and "时限扫描完成：0 个事件" in scan.output
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_sqlite_serves_one_process_so_a_job_is_always_claimed(services: Services) -> None:
-    with services.unit() as (session, _):
-        assert claim_job(session, "deadline scan") and claim_job(session, "deadline scan")
+def test_the_loop_leaves_a_job_that_ran_recently_to_the_worker_that_ran_it(
+    api: Api, services: Services, clock: Clock, events: list[Event]
+) -> None:
+    recent = timedelta(seconds=54)  # 90 % of a 60-second interval
+    [tid] = overdue_tickets(api, clock)
+    assert run_deadline_scan(services, unless_ran_within=recent) == 2
+    clock.now += timedelta(seconds=20)  # another worker wakes in between
+    assert run_deadline_scan(services, unless_ran_within=recent) is None
+    assert run_hot_topics(services, unless_ran_within=recent) == []  # its own schedule
+    clock.now += timedelta(seconds=40)  # an interval after the pass
+    assert run_deadline_scan(services, unless_ran_within=recent) == 0
+    assert run_deadline_scan(services) == 0  # by hand: whenever no pass is running
+    reminded = [e for e in events if e.type == "ticket.reminded"]
+    assert [e.payload["ticket_id"] for e in reminded] == [tid]
