@@ -111,13 +111,8 @@ def speech_server(
             "提示：未设置 HOTLINE_REDIS_URL，转写照常写入数据库，但实时事件只在本进程内发布",
             fg=typer.colors.YELLOW,
         )
-    try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve_until_stopped(settings))
-    except OSError as error:  # the port is taken, or the address is not this host's
-        _fail(
-            f"AudioSocket 无法监听 {settings.audiosocket_host}:{settings.audiosocket_port}：{error}"
-        )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_until_stopped(settings))
     typer.echo("语音识别服务已停止")
 
 
@@ -143,12 +138,21 @@ async def _serve_until_stopped(settings: Settings) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     services = Services(settings)
 
+    listening = False
+
     def say_listening(port: int) -> None:
+        nonlocal listening
+        listening = True
         address = f"{settings.audiosocket_host}:{port}"
         typer.echo(f"AudioSocket 语音识别：{address}，按 Ctrl-C 退出")
 
     try:
         await run_speech_server(settings, services, stop, say_listening)
+    except OSError as error:
+        if listening:  # a failure while serving is not a failure to listen
+            raise
+        address = f"{settings.audiosocket_host}:{settings.audiosocket_port}"
+        _fail(f"AudioSocket 无法监听 {address}：{error}")  # the port is taken, or not this host's
     finally:
         services.close()
 
