@@ -13,6 +13,9 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import hotline.models  # noqa: F401  (registers every table, so foreign keys resolve)
@@ -24,6 +27,7 @@ from hotline.config import Settings
 from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
 from hotline.errors import HotlineError
+from hotline.events import EventBusError
 from hotline.jobs import claim_job
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
@@ -174,7 +178,23 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:
+        """Liveness: the process answers."""
         return {"status": "ok"}
+
+    @app.get("/api/health/ready", tags=["health"])
+    async def ready(request: Request) -> JSONResponse:
+        """Readiness, for a load balancer: 503 unless the database answers and the bus can
+        publish. The AMI connection is reported, not required: without it only one-key
+        transfers and 示忙/示闲 fail."""
+        checks = await run_in_threadpool(_readiness, svc)
+        bridge = request.app.state.call_bridge
+        connected = bridge is not None and bridge.connected
+        checks["ami"] = "off" if bridge is None else "connected" if connected else "disconnected"
+        is_ready = checks["database"] == "ok" and checks["bus"] == "ok"
+        return JSONResponse(
+            {"status": "ready" if is_ready else "unavailable", "checks": checks},
+            status_code=200 if is_ready else 503,
+        )
 
     @app.get("/api/events/stream", tags=["events"])
     async def stream(request: Request, who: Principal = Depends(principal)) -> StreamingResponse:
@@ -193,6 +213,26 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         return StreamingResponse(events(), media_type="text/event-stream")
 
     return app
+
+
+def _readiness(svc: Services) -> dict[str, str]:
+    """Each dependency "ok" or "unavailable"; the reason goes to the log, not to whoever asks
+    (the check needs no login and the reason can name hosts)."""
+    checks = {}
+    try:
+        with svc.sessions() as session:
+            session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except SQLAlchemyError:
+        log.warning("readiness: the database does not answer", exc_info=True)
+        checks["database"] = "unavailable"
+    try:
+        svc.bus.check()
+        checks["bus"] = "ok"
+    except EventBusError:
+        log.warning("readiness: the event bus cannot publish", exc_info=True)
+        checks["bus"] = "unavailable"
+    return checks
 
 
 def _visible_to(who: Principal, payload: dict[str, Any]) -> bool:

@@ -111,4 +111,7 @@ class EventBus(Protocol):
     def listen(self) -> AsyncIterator[Event]:
         """Live fan-out: every event published after this call, for SSE/WebSocket."""
 
+    def check(self) -> None:
+        """Raises EventBusError unless the bus can publish now (for the readiness check)."""
+
     def close(self) -> None: ...

@@ -67,6 +67,11 @@ class InProcessBus:
     def subscribe(self, handler: Callable[[Event], None]) -> None:
         self._handlers.add(handler)
 
+    def check(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise EventBusError("bus is closed")
+
     def listen(self) -> AsyncIterator[Event]:
         """Must be called inside a running event loop; listening starts at the call."""
         try:

@@ -125,6 +125,13 @@ class RedisStreamBus:
             raise EventBusError(f"could not reach Redis stream {self.stream}: {exc}") from exc
         return self._tail(last[0][0] if last else FIRST_ID)
 
+    def check(self) -> None:
+        self._require_open()
+        try:
+            self._client.ping()
+        except redis.RedisError as exc:
+            raise EventBusError(f"could not reach Redis for stream {self.stream}: {exc}") from exc
+
     def close(self) -> None:
         self._closed.set()
         self._client.close()
