@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import typer
 import uvicorn
 from sqlalchemy import select
@@ -67,7 +69,11 @@ def check_settings() -> None:
 
 
 def _fail(error: HotlineError) -> None:
-    typer.secho(f"错误：{error.message}", fg=typer.colors.RED, err=True)
+    _refuse(error.message)
+
+
+def _refuse(message: str) -> NoReturn:
+    typer.secho(f"错误：{message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
 
 
@@ -149,14 +155,17 @@ def serve(
     settings = _settings()
     if workers > 1 and settings.audiosocket_port is not None:
         # Every worker would bind the same port and load its own speech model.
-        typer.secho(
-            "错误：设置了 HOTLINE_AUDIOSOCKET_PORT 时 API 只能单进程运行（--workers 1）。"
+        _refuse(
+            "设置了 HOTLINE_AUDIOSOCKET_PORT 时 API 只能单进程运行（--workers 1）。"
             "请用 `hotline speech-server` 单独运行语音识别，"
-            "并在 API 进程的环境中去掉 HOTLINE_AUDIOSOCKET_PORT",
-            fg=typer.colors.RED,
-            err=True,
+            "并在 API 进程的环境中去掉 HOTLINE_AUDIOSOCKET_PORT"
         )
-        raise typer.Exit(2)
+    if workers > 1 and not settings.redis_url:
+        # With the in-process bus a page hears only the worker that serves its stream.
+        _refuse(
+            "多个 API 进程（--workers N）需要 HOTLINE_REDIS_URL：没有 Redis 时，"
+            "每个进程只收得到自己的事件，页面看不到其他进程受理的工单和来电"
+        )
     if settings.ami_url:
         try:  # every worker would stop on it; say so once, before any starts
             parse_ami_url(settings.ami_url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from hotline.cli import app
@@ -100,3 +101,20 @@ def test_empty_settings_mean_their_defaults() -> None:
     assert settings.audiosocket_port is None
     assert (settings.token_hours, settings.scan_interval_seconds) == (12, 60)
     assert Settings.from_env({"HOTLINE_AUDIOSOCKET_PORT": "0"}).audiosocket_port == 0
+
+
+def test_several_workers_need_redis_for_their_events(
+    env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: runs.append(options))
+    monkeypatch.delenv("HOTLINE_REDIS_URL", raising=False)
+    monkeypatch.delenv("HOTLINE_AUDIOSOCKET_PORT", raising=False)
+    monkeypatch.delenv("HOTLINE_AMI_URL", raising=False)
+    refused = CliRunner().invoke(app, ["serve", "--workers", "2"])
+    assert refused.exit_code == 2 and runs == []
+    assert "多个 API 进程（--workers N）需要 HOTLINE_REDIS_URL" in refused.output
+    assert CliRunner().invoke(app, ["serve"]).exit_code == 0  # one worker: its own bus is all
+    monkeypatch.setenv("HOTLINE_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert CliRunner().invoke(app, ["serve", "--workers", "2"]).exit_code == 0
+    assert [run.get("workers") for run in runs] == [None, 2]

@@ -353,6 +353,7 @@ def test_serve_with_one_worker_keeps_the_port_and_several_need_none(
     assert len(uvicorn_runs) == 1 and "workers" not in uvicorn_runs[0]
 
     monkeypatch.delenv("HOTLINE_AUDIOSOCKET_PORT")
+    monkeypatch.setenv("HOTLINE_REDIS_URL", "redis://127.0.0.1:6379/0")  # several workers need it
     result = runner.invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code == 0, result.output
     assert uvicorn_runs[1]["workers"] == 2
