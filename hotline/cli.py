@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 import typer
 import uvicorn
 from sqlalchemy import select
@@ -12,6 +10,7 @@ import hotline.models  # noqa: F401  (registers every table, so foreign keys res
 from hotline.auth.models import User
 from hotline.auth.service import add_user
 from hotline.calls import cli as calls_cli
+from hotline.cli_errors import refuse
 from hotline.config import InvalidSetting, Settings
 from hotline.db import make_engine, make_session_factory, transaction
 from hotline.directory.service import department as find_department
@@ -64,17 +63,7 @@ def check_settings() -> None:
     try:
         Settings.from_env()
     except InvalidSetting as error:
-        typer.secho(f"错误：{error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
-
-
-def _fail(error: HotlineError) -> None:
-    _refuse(error.message)
-
-
-def _refuse(message: str) -> NoReturn:
-    typer.secho(f"错误：{message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
+        refuse(str(error))
 
 
 @db_app.command("upgrade")
@@ -112,7 +101,7 @@ def users_add(
                 now=local_now(),
             )
     except HotlineError as error:
-        _fail(error)
+        refuse(error.message)
     finally:
         engine.dispose()
     typer.echo(f"已添加用户 {name}（{role}）")
@@ -155,14 +144,14 @@ def serve(
     settings = _settings()
     if workers > 1 and settings.audiosocket_port is not None:
         # Every worker would bind the same port and load its own speech model.
-        _refuse(
+        refuse(
             "设置了 HOTLINE_AUDIOSOCKET_PORT 时 API 只能单进程运行（--workers 1）。"
             "请用 `hotline speech-server` 单独运行语音识别，"
             "并在 API 进程的环境中去掉 HOTLINE_AUDIOSOCKET_PORT"
         )
     if workers > 1 and not settings.redis_url:
         # With the in-process bus a page hears only the worker that serves its stream.
-        _refuse(
+        refuse(
             "多个 API 进程（--workers N）需要 HOTLINE_REDIS_URL：没有 Redis 时，"
             "每个进程只收得到自己的事件，页面看不到其他进程受理的工单和来电"
         )
@@ -170,8 +159,7 @@ def serve(
         try:  # every worker would stop on it; say so once, before any starts
             parse_ami_url(settings.ami_url)
         except ValueError as error:
-            typer.secho(f"错误：HOTLINE_AMI_URL 无效：{error}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2) from error
+            refuse(f"HOTLINE_AMI_URL 无效：{error}")
     if workers > 1:
         uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, workers=workers)
         return

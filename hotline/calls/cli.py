@@ -13,6 +13,7 @@ import typer
 import uvicorn
 
 from hotline.calls.runner import CallBridge
+from hotline.cli_errors import refuse
 from hotline.config import Settings
 from hotline.services import Services
 from telephony.ami import parse_ami_url
@@ -32,13 +33,11 @@ def bridge(
     settings = Settings.from_env()
     url = ami_url or settings.ami_url
     if not url:
-        typer.secho("错误：请设置 HOTLINE_AMI_URL 或 --ami-url", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        refuse("请设置 HOTLINE_AMI_URL 或 --ami-url")
     try:
         config = parse_ami_url(url)
     except ValueError as error:
-        typer.secho(f"错误：{error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        refuse(str(error))
     if not settings.redis_url:
         typer.secho(
             "提示：未设置 HOTLINE_REDIS_URL，通话照常写入数据库，但实时事件只在本进程内发布",

@@ -11,11 +11,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 from tqdm import tqdm
 
+from hotline.cli_errors import refuse
 from hotline.config import Settings
 from hotline.services import Services
 from hotline.speech.decoder import prepare_model_dir
@@ -51,8 +51,7 @@ def transcribe(
             finally:
                 progress.close()
     except (FileNotFoundError, AudioFormatError, ModelError) as error:
-        typer.secho(f"错误：{error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        refuse(str(error))
     if as_json:
         body = {"file": str(recording), "segments": [segment_json(s) for s in segments]}
         typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
@@ -100,12 +99,12 @@ def speech_server(
         audiosocket_port=from_env.audiosocket_port if port is None else port,
     )
     if settings.audiosocket_port is None:
-        _fail(f"请设置 {PORT_ENV} 或 --port")
+        refuse(f"请设置 {PORT_ENV} 或 --port")
     try:
         typer.echo(f"语音模型：{model_path(settings)}（加载中）")
         shared_model(settings)  # before listening: a bad model is an error, not a dead server
     except ModelError as error:
-        _fail(f"语音模型不可用：{error}")
+        refuse(f"语音模型不可用：{error}")
     if not settings.redis_url:
         typer.secho(
             "提示：未设置 HOTLINE_REDIS_URL，转写照常写入数据库，但实时事件只在本进程内发布",
@@ -152,11 +151,6 @@ async def _serve_until_stopped(settings: Settings) -> None:
         if listening:  # a failure while serving is not a failure to listen
             raise
         address = f"{settings.audiosocket_host}:{settings.audiosocket_port}"
-        _fail(f"AudioSocket 无法监听 {address}：{error}")  # the port is taken, or not this host's
+        refuse(f"AudioSocket 无法监听 {address}：{error}")  # the port is taken, or not this host's
     finally:
         services.close()
-
-
-def _fail(message: str) -> NoReturn:
-    typer.secho(f"错误：{message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
