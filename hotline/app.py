@@ -188,8 +188,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         transfers and 示忙/示闲 fail."""
         checks = await run_in_threadpool(_readiness, svc)
         bridge = request.app.state.call_bridge
-        connected = bridge is not None and bridge.connected
-        checks["ami"] = "off" if bridge is None else "connected" if connected else "disconnected"
+        if bridge is None:
+            checks["ami"] = "off"
+        else:
+            checks["ami"] = "connected" if bridge.connected else "disconnected"
         is_ready = checks["database"] == "ok" and checks["bus"] == "ok"
         return JSONResponse(
             {"status": "ready" if is_ready else "unavailable", "checks": checks},

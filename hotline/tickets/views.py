@@ -142,9 +142,9 @@ def ticket_detail(session: Session, ticket: Ticket, actor: Actor, now: datetime)
         for row in service.history(session, ticket.id)
     ]
     records = service.side_records(session, ticket.id)
-    for key, shown in RECORD_FIELDS.items():
+    for key, columns in RECORD_FIELDS.items():
         detail[key] = [
-            jsonable({name: getattr(row, column) for name, column in shown.items()})
+            jsonable({name: getattr(row, column) for name, column in columns.items()})
             for row in records[key]
         ]
     return detail
