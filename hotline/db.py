@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -58,3 +61,9 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def upsert_insert(bind: Engine | Connection) -> Any:
+    """The INSERT construct with ``on_conflict_do_…`` of the database in use (the two
+    databases spell ON CONFLICT alike, but SQLAlchemy has one construct per dialect)."""
+    return pg_insert if bind.dialect.name == "postgresql" else sqlite_insert

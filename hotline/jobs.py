@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.auth.models import Setting
+from hotline.db import upsert_insert
 
 
 def claim_job(
@@ -52,6 +51,6 @@ def _create(session: Session, key: str) -> None:
     """The job's first row, committed at once on a connection of its own: inside a pass, every
     other worker's insert would wait for the whole pass instead of skipping it."""
     engine = session.get_bind()
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(engine)
     with engine.begin() as connection:
         connection.execute(insert(Setting).values(key=key, value="").on_conflict_do_nothing())

@@ -8,12 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, exists, func, literal, or_, select, union_all, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.audit.service import record as audit
+from hotline.db import upsert_insert
 from hotline.directory import service as directory
 from hotline.errors import IllegalTransition, InvalidInput, NotFound, StaleVersion
 from hotline.tickets.models import (
@@ -90,7 +89,7 @@ def validate(data: NewTicket) -> None:
 def next_number(session: Session, now: datetime) -> str:
     """Readable, sayable numbers: 20261127-000123, one daily sequence, safe under concurrency."""
     day = now.date()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session.get_bind())
     statement = (
         insert(TicketCounter)
         .values(day=day, last=1)
