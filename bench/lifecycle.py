@@ -186,47 +186,53 @@ async def _http_cycles(
     return tickets / (time.perf_counter() - started), latencies
 
 
-def _cpu_seconds(root: int) -> float:
-    """User + system CPU of a process and its children, from /proc (Linux): unlike wall time,
-    it holds whatever else the machine does."""
-    parents: dict[int, list[int]] = defaultdict(list)
+def _processes() -> dict[int, list[str]]:
+    """Every process's /proc/<pid>/stat fields after the command name (Linux)."""
     stats: dict[int, list[str]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
+                    stats[int(entry)] = stat.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # gone meanwhile
-            stats[int(entry)] = fields
-            parents[int(fields[1])].append(int(entry))
+    return stats
+
+
+def _cpu_ticks(fields: list[str]) -> int:
+    utime, stime = fields[11:13]
+    return int(utime) + int(stime)
+
+
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its children: unlike wall time, it holds whatever
+    else the machine does."""
+    stats = _processes()
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, fields in stats.items():
+        children[int(fields[1])].append(pid)
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         if pid in stats:
-            utime, stime = stats[pid][11:13]
-            total += int(utime) + int(stime)
-        todo.extend(parents[pid])
+            total += _cpu_ticks(stats[pid])
+        todo.extend(children[pid])
     return total / os.sysconf("SC_CLK_TCK")
 
 
 def _database_cpu_seconds(database: str) -> float:
-    """CPU of the PostgreSQL backends serving ``database``, from /proc: neither the server's
-    nor the client's figure holds it, yet it runs on the same cores. (A backend that exits
-    during the run is not counted; the pool keeps the bench's connections open.)"""
+    """CPU of the PostgreSQL backends serving ``database``: neither the server's nor the
+    client's figure holds it, yet it runs on the same cores. (A backend that exits during the
+    run is not counted; the pool keeps the bench's connections open.)"""
     total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid, fields in _processes().items():
         try:
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                if f" {database} ".encode() not in cmdline.read():
-                    continue
-            with open(f"/proc/{entry}/stat") as stat:
-                utime, stime = stat.read().rsplit(")", 1)[1].split()[11:13]
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                serves_it = f" {database} ".encode() in cmdline.read()
         except OSError:
             continue  # gone meanwhile
-        total += int(utime) + int(stime)
+        if serves_it:
+            total += _cpu_ticks(fields)
     return total / os.sysconf("SC_CLK_TCK")
 
 
