@@ -8,6 +8,7 @@ unreachable the tests that need it are skipped with a loud banner — except in 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,3 +125,11 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent: the shared captures and datasets live outside the repo")
     return SHARED
+
+
+def free_port() -> int:
+    """A local TCP port nothing listens on at the time of asking: for a server to bind, or for
+    a client to find refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

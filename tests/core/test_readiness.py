@@ -3,7 +3,6 @@ the database answers and the bus can publish; the AMI connection is reported, no
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -15,13 +14,7 @@ from hotline.config import Settings
 from hotline.events import InProcessBus, RedisStreamBus
 from hotline.services import Services
 from tests.app_fixtures import prepare_database
-from tests.conftest import _fresh_postgres_database
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.conftest import _fresh_postgres_database, free_port
 
 
 def test_ready_when_the_database_and_the_bus_answer(client: TestClient) -> None:
@@ -40,7 +33,7 @@ def test_ready_with_redis_and_not_when_redis_is_gone(
     settings = Settings(database_url=database_url, scan_interval_seconds=3600)
     for url, status, bus_check in (
         (redis_url, 200, "ok"),
-        (f"redis://127.0.0.1:{_closed_port()}/0", 503, "unavailable"),
+        (f"redis://127.0.0.1:{free_port()}/0", 503, "unavailable"),
     ):
         bus = RedisStreamBus(url, stream=f"{redis_prefix}:events")
         services = Services(settings, bus=bus)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import threading
 import time
 from collections import Counter
@@ -14,6 +13,7 @@ import pytest
 import redis
 
 from hotline.events import Event, EventBusError, RedisStreamBus, make_bus
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.redis
 
@@ -182,14 +182,8 @@ def test_listen_sees_every_live_event_on_every_listener(
     assert got_1 == expected and got_2 == expected
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_publish_to_unreachable_redis_fails_fast_and_clearly() -> None:
-    bus = RedisStreamBus(f"redis://127.0.0.1:{_closed_port()}/0")
+    bus = RedisStreamBus(f"redis://127.0.0.1:{free_port()}/0")
     started = time.monotonic()
     with pytest.raises(EventBusError, match=r"could not publish ticket\.created"):
         bus.publish(Event("ticket.created", {}))
@@ -200,7 +194,7 @@ def test_publish_to_unreachable_redis_fails_fast_and_clearly() -> None:
 
 
 def test_consumer_survives_unreachable_redis(caplog: pytest.LogCaptureFixture) -> None:
-    bus = RedisStreamBus(f"redis://127.0.0.1:{_closed_port()}/0")
+    bus = RedisStreamBus(f"redis://127.0.0.1:{free_port()}/0")
     stop = threading.Event()
     with caplog.at_level(logging.WARNING, logger="hotline.events.redis_stream"):
         worker = threading.Thread(target=bus.run_consumer, args=(stop, 50))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from hotline.app import create_app
 from hotline.config import Settings
 from tests.app_fixtures import PASSWORD, prepare_database
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -38,18 +38,12 @@ PHONE = {"width": 390, "height": 844}
 LOCAL_HOSTS = frozenset({"127.0.0.1"})
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('web-db') / 'hotline.db'}"
     prepare_database(url)
     app = create_app(Settings(database_url=url, scan_interval_seconds=3600))
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1

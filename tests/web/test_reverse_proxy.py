@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.web.conftest import ROOT, _free_port
+from tests.conftest import free_port
+from tests.web.conftest import ROOT
 
 SITE = ROOT / "deploy" / "nginx" / "hotline.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -61,7 +62,7 @@ def proxy(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         check=True,
         capture_output=True,
     )
-    https_port, http_port = _free_port(), _free_port()
+    https_port, http_port = free_port(), free_port()
     app_port = urlsplit(base_url).port
     assert app_port is not None
     (folder / "site.conf").write_text(_site_for_test(app_port, https_port, http_port, certificate))
