@@ -224,6 +224,14 @@ class ServerProcess:
         raise AssertionError(f"{what}; stdout {self.output}, stderr {self.process.stderr.read()}")
 
 
+def _keep_talking(sock: socket.socket, hung_up: threading.Event) -> None:
+    while not hung_up.is_set():
+        try:
+            Live.send(sock, bytes(FRAME * 10))
+        except OSError:  # the server closed the line
+            return
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_the_command_runs_until_a_signal_and_then_stops_cleanly(
@@ -252,8 +260,15 @@ def test_the_command_runs_until_a_signal_and_then_stops_cleanly(
             assert time.monotonic() < deadline, "the speech server stored nothing"
             Live.send(sock, bytes(FRAME * 10))  # the caller's silence, in real time
 
+        # Asterisk goes on sending the caller's audio until the server hangs up; without
+        # it a slow shutdown on a loaded machine would end the stream as idle instead.
+        hung_up = threading.Event()
+        caller = threading.Thread(target=_keep_talking, args=(sock, hung_up), daemon=True)
+        caller.start()
         server.process.send_signal(stop_signal)
         assert server.finish() == 0
+        hung_up.set()
+        caller.join(START_TIMEOUT)
         sock.close()
     finally:
         server.kill()
