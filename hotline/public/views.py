@@ -16,7 +16,7 @@ from hotline.services import Services, jsonable
 from hotline.stats import service as stats
 from hotline.stats.views import period
 from hotline.tickets import service
-from hotline.tickets.models import Ticket, TicketAction
+from hotline.tickets.models import Supplement, Ticket, TicketAction
 from hotline.tickets.views import file_ticket, perform, publish_all, take_number
 from hotline.workflow import Actor, Role, Status
 from hotline.workflow.states import STATUS_LABELS
@@ -54,6 +54,15 @@ def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
         .where(TicketAction.ticket_id == shown.id, TicketAction.action == "reply")
         .order_by(TicketAction.id.desc())
     ).first()
+    notice = (
+        session.scalars(
+            select(Supplement)
+            .where(Supplement.ticket_id == shown.id, Supplement.outcome.is_(None))
+            .order_by(Supplement.id.desc())
+        ).first()
+        if shown.supplement_since is not None
+        else None
+    )
     return jsonable(
         {
             "number": ticket.number,
@@ -69,6 +78,9 @@ def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
             "rating": ticket.rating,
             "can_rate": shown.status in {Status.REPLIED.value, Status.CLOSED.value}
             and ticket.rating is None,
+            # 补正: everything the department still needs, listed at once, and by when.
+            "supplement": notice
+            and {"items": notice.items, "note": notice.note, "due": notice.due},
         }
     )
 
@@ -104,6 +116,25 @@ def rate(number: str, body: PublicRatingIn, svc: Services = Depends(services)) -
         params = {"rating": body.rating, "solved": body.solved, "channel": "web", "note": body.note}
         ticket, events = perform(svc, session, WEB_CITIZEN, ticket.id, action, params)
         publish_all(outbox, ticket, events)
+        return _public_view(session, ticket)
+
+
+class PublicSupplementIn(BaseModel):
+    phone: str
+    content: str = Field(max_length=5000)
+
+
+@router.post("/tickets/{number}/supplement")
+def supplement(
+    number: str, body: PublicSupplementIn, svc: Services = Depends(services)
+) -> dict[str, Any]:
+    """The citizen's answer to a 补正 notice; the department's clock runs again."""
+    with svc.unit() as (session, outbox):
+        ticket = _find(session, number, body.phone)
+        target = ticket.merged_into_id or ticket.id
+        params = {"content": body.content}
+        handled, events = perform(svc, session, WEB_CITIZEN, target, "supplement", params)
+        publish_all(outbox, handled, events)
         return _public_view(session, ticket)
 
 

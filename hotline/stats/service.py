@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from hotline.directory.models import Department, Division
 from hotline.tickets.models import Dispatch, Rating, Ticket, TicketAction, TicketReturn
-from hotline.workflow.states import SATISFIED_RATINGS, Status
+from hotline.tickets.service import overdue
+from hotline.workflow.states import SATISFIED_RATINGS
 
 # Weights of the composite ranking score (docs/kpis.md).
 WEIGHTS = {
@@ -52,7 +53,11 @@ def department_figures(
 
     in_period = and_(Dispatch.dispatched_at >= lo, Dispatch.dispatched_at < hi)
     sign_settled = or_(Dispatch.signed_at.is_not(None), Dispatch.sign_due < now)
-    reply_settled = or_(Dispatch.replied_at.is_not(None), Dispatch.reply_due < now)
+    # A reply clock standing still for the citizen's 补正 is not yet due.
+    waiting_for_citizen = and_(Dispatch.ended_at.is_(None), Ticket.supplement_since.is_not(None))
+    reply_settled = or_(
+        Dispatch.replied_at.is_not(None), and_(Dispatch.reply_due < now, ~waiting_for_citizen)
+    )
     dispatch_query = (
         select(
             key_of_dispatch,
@@ -126,15 +131,8 @@ def department_figures(
     for key, reopened in session.execute(reopen_query):
         rows[key]["reopened"] = reopened
 
-    overdue = or_(
-        and_(Ticket.status == Status.DISPATCHED.value, Ticket.sign_due < now),
-        and_(
-            Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value]),
-            Ticket.reply_due < now,
-        ),
-    )
     status_query = (
-        select(ticket_key, Ticket.status, func.count(Ticket.id), _count(overdue))
+        select(ticket_key, Ticket.status, func.count(Ticket.id), _count(overdue(now)))
         .where(ticket_key.is_not(None))
         .group_by(ticket_key, Ticket.status)
     )
@@ -220,15 +218,8 @@ def centre_figures(session: Session, start: date, end: date) -> dict[str, Any]:
 
 
 def overdue_list(session: Session, now: datetime, limit: int = 200) -> list[Ticket]:
-    overdue = or_(
-        and_(Ticket.status == Status.DISPATCHED.value, Ticket.sign_due < now),
-        and_(
-            Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value]),
-            Ticket.reply_due < now,
-        ),
-    )
     return list(
-        session.scalars(select(Ticket).where(overdue).order_by(Ticket.reply_due).limit(limit))
+        session.scalars(select(Ticket).where(overdue(now)).order_by(Ticket.reply_due).limit(limit))
     )
 
 

@@ -59,6 +59,9 @@ class Ticket(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), default=None)
     rectification_due: Mapped[datetime | None] = mapped_column(default=None)
     rectification_open: Mapped[bool] = mapped_column(default=False)
+    supplement_due: Mapped[datetime | None] = mapped_column(default=None)
+    supplement_since: Mapped[datetime | None] = mapped_column(default=None)
+    supplement_asked: Mapped[bool] = mapped_column(default=False)
     # green | yellow (due soon) | red (overdue); kept so the scan reports each change once.
     sla_flag: Mapped[str] = mapped_column(String(6), default="green")
     # What routing suggested, and what the people finally chose (training labels).
@@ -153,6 +156,26 @@ class Extension(Base):
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_by: Mapped[str | None] = mapped_column(String(64), default=None)
     new_due: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Supplement(Base):
+    """A 补正 notice (Art. 18): everything the department still needs from the citizen, at once."""
+
+    __tablename__ = "ticket_supplements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    items: Mapped[list[str]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime]
+    requested_by: Mapped[str] = mapped_column(String(64))
+    due: Mapped[datetime]
+    # supplied | lapsed | replied | returned | withdrawn | merged; None while waiting.
+    outcome: Mapped[str | None] = mapped_column(String(10), default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    ended_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    content: Mapped[str] = mapped_column(Text, default="")  # what the citizen supplied
 
 
 class Supervision(Base):

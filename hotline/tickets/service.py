@@ -7,7 +7,20 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, exists, func, literal, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,6 +34,7 @@ from hotline.tickets.models import (
     Rating,
     Rectification,
     Supervision,
+    Supplement,
     Ticket,
     TicketAction,
     TicketCounter,
@@ -420,6 +434,20 @@ def _record(
                 note=data["note"],
             )
         )
+    elif kind == "ticket.supplement_requested":
+        session.add(
+            Supplement(
+                ticket_id=ticket.id,
+                department_code=data["department"],
+                items=data["items"],
+                note=data["note"],
+                requested_at=now,
+                requested_by=actor.username,
+                due=data["due"],
+            )
+        )
+    elif kind in {"ticket.supplement_ended", "ticket.supplemented"}:
+        _record_supplement_end(session, ticket, actor, event, now)
     elif kind == "ticket.rectification_opened":
         session.add(
             Rectification(
@@ -442,6 +470,27 @@ def _record(
             task.feedback = data["feedback"]
 
 
+def _record_supplement_end(
+    session: Session, ticket: Ticket, actor: Actor, event: WorkflowEvent, now: datetime
+) -> None:
+    """The wait's end closes its notice and moves the open dispatch's reply deadline with the
+    ticket's; what the citizen supplied is written on the notice."""
+    notice = session.scalar(
+        select(Supplement).where(Supplement.ticket_id == ticket.id).order_by(Supplement.id.desc())
+    )
+    if event.type == "ticket.supplemented":
+        if notice is not None:
+            notice.content = event.data["content"]
+        return
+    if notice is not None and notice.outcome is None:
+        notice.outcome, notice.ended_at, notice.ended_by = (
+            event.data["outcome"],
+            now,
+            actor.username,
+        )
+    _update_open_dispatch(session, ticket, reply_due=event.data["reply_due"])
+
+
 # ---------------------------------------------------------------- lists
 
 
@@ -458,6 +507,19 @@ class TicketFilter:
     supervised: bool | None = None
     page: int = 1
     page_size: int = 20
+
+
+def overdue(now: datetime) -> ColumnElement[bool]:
+    """Tickets whose running clock is past due: signing while dispatched, replying until the
+    reply; a reply clock standing still for the citizen's 补正 is not overdue."""
+    return or_(
+        and_(Ticket.status == Status.DISPATCHED.value, Ticket.sign_due < now),
+        and_(
+            Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value]),
+            Ticket.reply_due < now,
+            Ticket.supplement_since.is_(None),
+        ),
+    )
 
 
 def _filtered(query: Select[Any], actor: Actor, f: TicketFilter, now: datetime) -> Select[Any]:
@@ -483,12 +545,7 @@ def _filtered(query: Select[Any], actor: Actor, f: TicketFilter, now: datetime) 
     if f.supervised is not None:
         query = query.where(Ticket.supervised.is_(f.supervised))
     if f.overdue is not None:
-        is_overdue = or_(
-            (Ticket.status == Status.DISPATCHED.value) & (Ticket.sign_due < now),
-            Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value])
-            & (Ticket.reply_due < now),
-        )
-        query = query.where(is_overdue if f.overdue else ~is_overdue)
+        query = query.where(overdue(now) if f.overdue else ~overdue(now))
     return query
 
 
@@ -508,11 +565,12 @@ def list_tickets(
 
 
 # The records a ticket may hold beside its history, by the name the detail gives them.
-SIDE_RECORDS: dict[str, type[TicketReturn | Rating | Supervision | Rectification]] = {
+SIDE_RECORDS: dict[str, type[TicketReturn | Rating | Supervision | Rectification | Supplement]] = {
     "returns": TicketReturn,
     "ratings": Rating,
     "supervisions": Supervision,
     "rectifications": Rectification,
+    "supplements": Supplement,
 }
 # The reads of a ticket's detail, built once: building a statement costs more than running it.
 _TICKET_ID = bindparam("ticket_id")

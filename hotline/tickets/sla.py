@@ -17,7 +17,10 @@ SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 
 
 def flag(ticket: Ticket, now: datetime, due_soon_share: float = SlaPolicy.due_soon_share) -> str:
-    """The colour of the clock that is running: signing while dispatched, replying after."""
+    """The colour of the clock that is running: signing while dispatched, replying after, none
+    while the citizen is asked for 补正 (that clock stands still)."""
+    if ticket.supplement_since is not None:
+        return "green"
     if ticket.status == Status.DISPATCHED.value:
         due = ticket.sign_due
     elif ticket.status == Status.ACCEPTED.value:
@@ -40,8 +43,9 @@ class ScanResult:
 
 
 def scan_deadlines(session: Session, ctx: Context) -> list[ScanResult]:
-    """Flag tickets whose clock turned yellow or red since the last scan; remind on red."""
-    results: list[ScanResult] = []
+    """Flag tickets whose clock turned yellow or red since the last scan; remind on red; end the
+    waits for 补正 whose deadline passed, so that the department's clock runs again."""
+    results = _end_lapsed_supplements(session, ctx)
     running = select(Ticket).where(
         Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value]),
         Ticket.sla_flag != "red",  # already at the last flag: nothing left to report
@@ -67,4 +71,15 @@ def scan_deadlines(session: Session, ctx: Context) -> list[ScanResult]:
             )
             results.extend(ScanResult(ticket.id, event) for event in events)
     session.flush()
+    return results
+
+
+def _end_lapsed_supplements(session: Session, ctx: Context) -> list[ScanResult]:
+    lapsed = select(Ticket.id).where(
+        Ticket.status == Status.ACCEPTED.value, Ticket.supplement_due < ctx.now
+    )
+    results: list[ScanResult] = []
+    for ticket_id in session.scalars(lapsed).all():
+        _, events = service.act(session, SYSTEM, ticket_id, "supplement-lapsed", {}, ctx)
+        results.extend(ScanResult(ticket_id, event) for event in events)
     return results

@@ -75,6 +75,8 @@ def ticket_summary(
             "solved": ticket.solved,
             "rectification_open": ticket.rectification_open,
             "rectification_due": ticket.rectification_due,
+            "supplement_due": ticket.supplement_due,
+            "supplement_asked": ticket.supplement_asked,
             "merged_into": ticket.merged_into_id,
             "closed_how": ticket.closed_how,
             "suggestion": ticket.suggestion,
@@ -117,6 +119,17 @@ RECORD_FIELDS: dict[str, dict[str, str]] = {
         "verification": "verification",
         "rectification": "rectification",
         "feedback": "feedback",
+    },
+    "supplements": {
+        "department": "department_code",
+        "items": "items",
+        "note": "note",
+        "requested_at": "requested_at",
+        "requested_by": "requested_by",
+        "due": "due",
+        "outcome": "outcome",
+        "ended_at": "ended_at",
+        "content": "content",
     },
 }
 

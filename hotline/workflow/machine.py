@@ -26,6 +26,8 @@ from hotline.workflow.states import (
 )
 
 MAX_TEXT = 5000
+MAX_SUPPLEMENT_ITEMS = 20
+MAX_SUPPLEMENT_ITEM = 200
 
 
 class DeadlineLike(Protocol):
@@ -37,6 +39,8 @@ class DeadlineCalendar(Protocol):
     def add_working_days(self, start: datetime, days: int) -> DeadlineLike: ...
 
     def add_hours(self, start: datetime, hours: float) -> DeadlineLike: ...
+
+    def working_days_between(self, start: datetime, end: datetime) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,10 @@ class TicketState:
     merged_into: int | None = None
     rectification_due: datetime | None = None
     rectification_open: bool = False
+    # 补正 (Art. 18): while the citizen is asked for more, the reply clock stands still.
+    supplement_due: datetime | None = None  # the citizen's deadline; set only while waiting
+    supplement_since: datetime | None = None
+    supplement_asked: bool = False  # asked during this dispatch: the notice is one-time
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,9 @@ class ActionSpec:
     handler: Handler
     # Department staff act only on their own department's tickets, co-handlers' notes aside.
     lead_department_only: bool = True
+    # What else the ticket must hold for the action to make sense (the pages offer it only
+    # then); the handler still refuses with its reason when asked regardless.
+    when: Callable[[TicketState], bool] | None = None
 
 
 # ---------------------------------------------------------------- helpers
@@ -136,6 +147,10 @@ def _positive_days(params: Mapping[str, Any], key: str, maximum: int) -> int:
     return value
 
 
+def _reply_in_hours(state: TicketState, department: str | None, policy: SlaPolicy) -> bool:
+    return state.urgency == "紧急" or department in policy.utility_departments
+
+
 def _reply_deadline(state: TicketState, department: str, ctx: Context) -> DeadlineLike:
     policy = ctx.policy
     if state.urgency == "紧急":
@@ -143,6 +158,33 @@ def _reply_deadline(state: TicketState, department: str, ctx: Context) -> Deadli
     if department in policy.utility_departments:
         return ctx.calendar.add_hours(ctx.now, policy.utility_outage_reply_hours)
     return ctx.calendar.add_working_days(ctx.now, policy.reply_days(state.type))
+
+
+def _end_wait(state: TicketState, ctx: Context, outcome: str) -> Transition:
+    """Ends a wait for the citizen's 补正, if one is running: the reply deadline moves on by the
+    time the clock stood still (working days, or clock hours for the hour-limited tickets)."""
+    if state.supplement_since is None:
+        return Transition(state, [])
+    since = state.supplement_since
+    until = min(ctx.now, state.supplement_due or ctx.now)
+    reply_due, provisional = state.reply_due, state.deadline_provisional
+    if reply_due is not None and until > since:
+        if _reply_in_hours(state, state.department, ctx.policy):
+            moved = ctx.calendar.add_hours(reply_due, (until - since).total_seconds() / 3600)
+        else:
+            paused_days = ctx.calendar.working_days_between(since, until)
+            moved = ctx.calendar.add_working_days(reply_due, paused_days) if paused_days else None
+        if moved is not None:
+            reply_due, provisional = moved.at, provisional or moved.provisional
+    new = replace(
+        state,
+        supplement_due=None,
+        supplement_since=None,
+        reply_due=reply_due,
+        deadline_provisional=provisional,
+    )
+    event = WorkflowEvent("ticket.supplement_ended", {"outcome": outcome, "reply_due": reply_due})
+    return Transition(new, [event])
 
 
 def _sign_deadline(state: TicketState, ctx: Context) -> DeadlineLike:
@@ -174,6 +216,9 @@ def _send_to(
         signed_at=None,
         replied_at=None,
         extension_pending_days=None,
+        supplement_due=None,
+        supplement_since=None,
+        supplement_asked=False,
     )
 
 
@@ -242,16 +287,13 @@ def _return(state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Context
     category = p.get("category")
     if category not in RETURN_CATEGORIES:
         raise InvalidInput("退单类别必须是：" + "、".join(RETURN_CATEGORIES), field="category")
-    new = replace(state, status=Status.RETURNED, return_count=state.return_count + 1)
-    return Transition(
-        new,
-        [
-            WorkflowEvent(
-                "ticket.returned",
-                {"department": state.department, "reason": reason, "category": category},
-            )
-        ],
+    waited = _end_wait(state, ctx, "returned")
+    new = replace(waited.state, status=Status.RETURNED, return_count=state.return_count + 1)
+    returned = WorkflowEvent(
+        "ticket.returned",
+        {"department": state.department, "reason": reason, "category": category},
     )
+    return Transition(new, [*waited.events, returned])
 
 
 def _rule_return(
@@ -339,17 +381,15 @@ def _decide_extension(
 
 def _reply(state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Context) -> Transition:
     content = _text(p, "content", "办理结果")
+    waited = _end_wait(state, ctx, "replied")
+    state = waited.state
     on_time = state.reply_due is None or ctx.now <= state.reply_due
     new = replace(state, status=Status.REPLIED, replied_at=ctx.now, extension_pending_days=None)
-    return Transition(
-        new,
-        [
-            WorkflowEvent(
-                "ticket.replied",
-                {"department": state.department, "content": content, "on_time": on_time},
-            )
-        ],
+    replied = WorkflowEvent(
+        "ticket.replied",
+        {"department": state.department, "content": content, "on_time": on_time},
     )
+    return Transition(new, [*waited.events, replied])
 
 
 def _assist(state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Context) -> Transition:
@@ -405,16 +445,18 @@ def _merge(state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Context)
     into = p.get("into")
     if isinstance(into, bool) or not isinstance(into, int):
         raise InvalidInput("请指定合并到的工单（into: 工单 id）", field="into")
+    waited = _end_wait(state, ctx, "merged")
     new = replace(
-        state, status=Status.MERGED, merged_into=into, closed_at=ctx.now, closed_how="merged"
+        waited.state, status=Status.MERGED, merged_into=into, closed_at=ctx.now, closed_how="merged"
     )
-    return Transition(new, [WorkflowEvent("ticket.merged", {"into": into})])
+    return Transition(new, [*waited.events, WorkflowEvent("ticket.merged", {"into": into})])
 
 
 def _withdraw(state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Context) -> Transition:
     reason = _text(p, "reason", "撤件原因")
-    new = replace(state, status=Status.WITHDRAWN, closed_at=ctx.now, closed_how="withdrawn")
-    return Transition(new, [WorkflowEvent("ticket.withdrawn", {"reason": reason})])
+    waited = _end_wait(state, ctx, "withdrawn")
+    new = replace(waited.state, status=Status.WITHDRAWN, closed_at=ctx.now, closed_how="withdrawn")
+    return Transition(new, [*waited.events, WorkflowEvent("ticket.withdrawn", {"reason": reason})])
 
 
 def _supervise(state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Context) -> Transition:
@@ -457,6 +499,70 @@ def _rectify(state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Contex
     return Transition(new, [WorkflowEvent("ticket.rectified", {**record, "on_time": on_time})])
 
 
+def _supplement_items(params: Mapping[str, Any]) -> list[str]:
+    raw = params.get("items")
+    if isinstance(raw, str):
+        raw = raw.splitlines()
+    if not isinstance(raw, list | tuple) or not all(isinstance(item, str) for item in raw):
+        raise InvalidInput("补正内容必须是文本列表，每项一条", field="items")
+    items = list(dict.fromkeys(item.strip() for item in raw if item.strip()))
+    if not items:
+        raise InvalidInput("请逐项列出需要群众补正的全部内容", field="items")
+    if len(items) > MAX_SUPPLEMENT_ITEMS:
+        raise InvalidInput(f"补正内容不能超过 {MAX_SUPPLEMENT_ITEMS} 项", field="items")
+    if any(len(item) > MAX_SUPPLEMENT_ITEM for item in items):
+        raise InvalidInput(f"每项补正内容不能超过 {MAX_SUPPLEMENT_ITEM} 字", field="items")
+    return items
+
+
+def _request_supplement(
+    state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Context
+) -> Transition:
+    items = _supplement_items(p)
+    days = _positive_days(
+        {"days": p.get("days", ctx.policy.supplement_working_days)},
+        "days",
+        ctx.policy.max_supplement_working_days,
+    )
+    note = _text(p, "note", "补正说明", required=False)
+    if state.supplement_since is not None:
+        raise IllegalTransition("正在等待群众补正", allowed=["supplement"])
+    if state.supplement_asked:
+        # Art. 18: everything missing is asked for at once, not piece by piece.
+        raise IllegalTransition("补正须一次性告知，本次派单已告知过补正内容", allowed=["reply"])
+    if state.reply_due is not None and ctx.now >= state.reply_due:
+        raise IllegalTransition("办理期限已过，不能再要求补正", allowed=["reply"])
+    due = ctx.calendar.add_working_days(ctx.now, days)
+    new = replace(state, supplement_due=due.at, supplement_since=ctx.now, supplement_asked=True)
+    event = WorkflowEvent(
+        "ticket.supplement_requested",
+        {"department": state.department, "items": items, "days": days, "due": due.at, "note": note},
+    )
+    return Transition(new, [event])
+
+
+def _supplement(state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Context) -> Transition:
+    if not _waiting_for_supplement(state):
+        raise IllegalTransition("该工单没有待补正的内容", allowed=[])
+    content = _text(p, "content", "补正内容")
+    waited = _end_wait(state, ctx, "supplied")
+    event = WorkflowEvent("ticket.supplemented", {"content": content})
+    return Transition(waited.state, [*waited.events, event])
+
+
+def _supplement_lapsed(
+    state: TicketState, actor: Actor, p: Mapping[str, Any], ctx: Context
+) -> Transition:
+    if state.supplement_due is None or ctx.now <= state.supplement_due:
+        raise IllegalTransition("补正期限未到", allowed=[])
+    # The department goes on with what it has; its clock runs again from the citizen's deadline.
+    return _end_wait(state, ctx, "lapsed")
+
+
+def _waiting_for_supplement(state: TicketState) -> bool:
+    return state.supplement_since is not None
+
+
 WITH_DEPARTMENT = frozenset({Status.DISPATCHED, Status.ACCEPTED})
 
 ACTIONS: dict[str, ActionSpec] = {
@@ -470,10 +576,39 @@ ACTIONS: dict[str, ActionSpec] = {
         "退单裁定", frozenset({Status.RETURNED}), DISPATCH_DESK, _rule_return
     ),
     "request-extension": ActionSpec(
-        "申请延期", frozenset({Status.ACCEPTED}), LEAD_DEPARTMENT, _request_extension
+        "申请延期",
+        frozenset({Status.ACCEPTED}),
+        LEAD_DEPARTMENT,
+        _request_extension,
+        when=lambda s: s.extension_pending_days is None,
     ),
     "decide-extension": ActionSpec(
-        "延期审批", frozenset({Status.ACCEPTED}), DISPATCH_DESK | SUPERVISION, _decide_extension
+        "延期审批",
+        frozenset({Status.ACCEPTED}),
+        DISPATCH_DESK | SUPERVISION,
+        _decide_extension,
+        when=lambda s: s.extension_pending_days is not None,
+    ),
+    "request-supplement": ActionSpec(
+        "补正告知",
+        frozenset({Status.ACCEPTED}),
+        LEAD_DEPARTMENT,
+        _request_supplement,
+        when=lambda s: not s.supplement_asked,
+    ),
+    "supplement": ActionSpec(
+        "补正",
+        frozenset({Status.ACCEPTED}),
+        CENTRE | LEAD_DEPARTMENT | {Role.CITIZEN},
+        _supplement,
+        when=_waiting_for_supplement,
+    ),
+    "supplement-lapsed": ActionSpec(
+        "逾期未补正",
+        frozenset({Status.ACCEPTED}),
+        frozenset({Role.SYSTEM}),
+        _supplement_lapsed,
+        when=_waiting_for_supplement,
     ),
     "reply": ActionSpec("办理回复", frozenset({Status.ACCEPTED}), LEAD_DEPARTMENT, _reply),
     "assist": ActionSpec(
@@ -486,9 +621,21 @@ ACTIONS: dict[str, ActionSpec] = {
     "revisit": ActionSpec(
         "回访", frozenset({Status.REPLIED}), CENTRE | frozenset({Role.CITIZEN}), _revisit
     ),
-    "rate": ActionSpec("评价", frozenset({Status.CLOSED}), CENTRE | {Role.CITIZEN}, _rate_closed),
+    "rate": ActionSpec(
+        "评价",
+        frozenset({Status.CLOSED}),
+        CENTRE | {Role.CITIZEN},
+        _rate_closed,
+        when=lambda s: s.rating is None,
+    ),
     "close": ActionSpec("办结", frozenset({Status.REVISITED}), CENTRE, _close),
-    "reopen": ActionSpec("重办", frozenset({Status.REVISITED, Status.CLOSED}), CENTRE, _reopen),
+    "reopen": ActionSpec(
+        "重办",
+        frozenset({Status.REVISITED, Status.CLOSED}),
+        CENTRE,
+        _reopen,
+        when=lambda s: s.rating in BAD_RATINGS or s.solved is False,
+    ),
     "merge": ActionSpec(
         "合并", OPEN_STATUSES - {Status.REVISITED, Status.REPLIED}, DISPATCH_DESK, _merge
     ),
@@ -502,6 +649,7 @@ ACTIONS: dict[str, ActionSpec] = {
         frozenset(Status),
         LEAD_DEPARTMENT | DISPATCH_DESK,
         _rectify,
+        when=lambda s: s.rectification_open,
     ),
 }
 
@@ -524,7 +672,9 @@ def available_actions(state: TicketState, actor: Actor) -> list[str]:
     return [
         name
         for name, spec in ACTIONS.items()
-        if state.status in spec.sources and _may(spec, state, actor)
+        if state.status in spec.sources
+        and (spec.when is None or spec.when(state))
+        and _may(spec, state, actor)
     ]
 
 

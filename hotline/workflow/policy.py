@@ -27,6 +27,9 @@ class SlaPolicy:
     # Due-soon (yellow) once this share of the time limit has passed.
     due_soon_share: float = 0.75
     max_extension_working_days: int = 30
+    # 补正: how long the citizen has to supply what the department asked for, by default and at most.
+    supplement_working_days: int = 5
+    max_supplement_working_days: int = 30
 
     def reply_days(self, ticket_type: str) -> int:
         return self.reply_working_days.get(ticket_type, 15)

@@ -166,6 +166,8 @@ PARAMS = {
     "close-direct": {"answer": "a"},
     "rectify": {"verification": "v", "rectification": "r", "feedback": "f"},
     "assist": {"content": "c"},
+    "request-supplement": {"items": ["身份证复印件"]},
+    "supplement": {"content": "已补"},
 }
 
 
@@ -188,6 +190,9 @@ def test_any_sequence_of_actions_keeps_the_ticket_consistent(
             assert state.closed_at is not None
         if state.rectification_open:
             assert state.rectification_due is not None
+        if state.supplement_since is not None:
+            assert state.status == Status.ACCEPTED and state.supplement_asked
+            assert state.supplement_due is not None
 
 
 def test_only_the_lead_department_rectifies_and_co_handlers_assist() -> None:
