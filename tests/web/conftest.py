@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
@@ -36,6 +37,7 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 LOCAL_HOSTS = frozenset({"127.0.0.1"})
+STRAY_WORD = re.compile(r".{0,20}\b(?:null|undefined|NaN)\b.{0,20}")
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +109,15 @@ class Session:
         page.wait_for_url(lambda url: "/login" not in url)
         return page
 
+    def stray_words(self) -> list[str]:
+        """Pages showing "null" or "undefined": a missing value rendered as text."""
+        found = []
+        for context in self.contexts:
+            for page in context.pages:
+                text = page.evaluate("document.body ? document.body.innerText : ''")
+                found += [f"{page.url}: …{m[0]}…" for m in STRAY_WORD.finditer(text)]
+        return found
+
     def close(self) -> None:
         for context in self.contexts:
             context.close()
@@ -116,7 +127,9 @@ class Session:
 def people(browser: Browser, base_url: str) -> Iterator[Session]:
     session = Session(browser, base_url)
     yield session
+    stray = session.stray_words()
     session.close()
+    assert not stray, f"pages show a missing value as text: {stray}"
     # Offline is a non-negotiable: nothing the pages do may leave this machine.
     remote = {url for url in session.requested if urlsplit(url).hostname not in LOCAL_HOSTS}
     assert not remote, f"pages requested outside 127.0.0.1: {sorted(remote)}"

@@ -76,6 +76,8 @@ export const lookUp = (number, phone) =>
   get(`/api/public/tickets/${encodeURIComponent(number)}`, { phone });
 export const rateTicket = (number, rating) =>
   post(`/api/public/tickets/${encodeURIComponent(number)}/rating`, rating);
+export const supplyMissing = (number, answer) =>
+  post(`/api/public/tickets/${encodeURIComponent(number)}/supplement`, answer);
 export const publishedRatings = (query) => get("/api/public/ratings", query);
 
 // --- telephony, speech, classifier, knowledge base: may be absent (see isUnavailable)
@@ -118,7 +120,8 @@ const EVENT_TYPES = [
   "ticket.extension_decided", "ticket.replied", "ticket.revisited", "ticket.rated",
   "ticket.closed", "ticket.reopened", "ticket.merged", "ticket.withdrawn",
   "ticket.supervised", "ticket.reminded", "ticket.rectification_opened", "ticket.rectified",
-  "ticket.due_soon", "ticket.overdue", "ticket.assisted",
+  "ticket.due_soon", "ticket.overdue", "ticket.assisted", "ticket.supplement_requested",
+  "ticket.supplemented", "ticket.supplement_ended",
   "call.ringing", "call.answered", "call.transferred", "call.ended",
   "transcript.partial", "transcript.final", "classification.suggested",
 ];

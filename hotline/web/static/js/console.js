@@ -2,7 +2,7 @@
 import * as api from "./api.js";
 import {
   $, actionBar, altKeys, departmentOptions, el, explain, fillSelect, formatTime, initLayout,
-  newestOnly, queueItem, showLive, ticketDetail, ticketHeader, toast, unavailableNote,
+  newestOnly, queueItem, show, showLive, ticketDetail, ticketHeader, toast, unavailableNote,
 } from "./ui.js";
 
 initLayout();
@@ -35,7 +35,7 @@ function showCall(call) {
   currentCall = call;
   const transfers = (call.transfers || []).map((t) =>
     el("li", {}, `转接 ${t.target}（${t.mode === "attended" ? "三方" : "直接"}）：${t.result || "进行中"}`));
-  $("#call-info").replaceChildren(
+  show($("#call-info"),
     el("p", {}, el("strong", { id: "caller" }, call.caller || "未知号码"), ` · ${CALL_STATES[call.state] || call.state}`),
     call.wait_seconds !== undefined && call.wait_seconds !== null ? el("p", { class: "muted" }, `排队等待 ${call.wait_seconds} 秒`) : null,
     transfers.length ? el("ul", {}, transfers) : null,
@@ -180,7 +180,7 @@ async function showSuggestion(result) {
     choose($("#division"), result.division);
     toast("已采纳智能分析建议", "ok");
   };
-  $("#suggestions").replaceChildren(
+  show($("#suggestions"),
     el("h3", {}, "智能分析", result.uncertain ? el("span", { class: "tag" }, "把握不大，请核对") : null),
     el("div", {}, top.map(([code, prob]) => el("button", {
       type: "button", class: "choice", "data-department": code, "aria-pressed": "false",

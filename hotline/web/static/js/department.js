@@ -1,6 +1,6 @@
-// Department portal: the inbox by deadline, signing, returns, extensions, replies, rectification.
+// Department portal: the inbox by deadline, signing, returns, extensions, 补正, replies, rectification.
 import * as api from "./api.js";
-import { el, formatTime, initLayout, runningDeadline } from "./ui.js";
+import { el, formatTime, initLayout, runningDeadline, waitingForCitizen } from "./ui.js";
 import { desk } from "./desk.js";
 
 initLayout();
@@ -15,7 +15,7 @@ desk({
       count: "#inbox-count",
       load: async () =>
         (await api.listTickets({ status: "dispatched,accepted", page_size: 200 })).items.sort(byDeadline),
-      extra: (t) => (t.supervised ? el("span", { class: "reason" }, "督办件") : null),
+      extra: (t) => [t.supervised ? el("span", { class: "reason" }, "督办件") : null, waitingForCitizen(t)],
     },
     {
       list: "#rectify-queue",
@@ -25,7 +25,7 @@ desk({
       extra: (t) => el("span", { class: "reason" }, `差评：${t.rating} · 整改时限 ${formatTime(t.rectification_due)}`),
     },
   ],
-  actions: ["accept", "return", "request-extension", "reply", "assist", "rectify"],
+  actions: ["accept", "return", "request-extension", "request-supplement", "supplement", "reply", "assist", "rectify"],
   primaryKey: "s",
   primaryAction: "accept",
 });

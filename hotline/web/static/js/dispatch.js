@@ -1,6 +1,6 @@
-// Dispatch desk: new tickets with their routing suggestion, returns to rule on, extensions.
+// Dispatch desk: new tickets with their routing suggestion, returns to rule on, extensions, 补正.
 import * as api from "./api.js";
-import { el, initLayout } from "./ui.js";
+import { el, initLayout, waitingForCitizen } from "./ui.js";
 import { desk } from "./desk.js";
 
 initLayout();
@@ -37,8 +37,16 @@ desk({
         (await api.listTickets({ status: "accepted", page_size: 200 })).items.filter((t) => t.extension_pending_days),
       extra: (t) => el("span", { class: "reason" }, `${t.department} 申请延期 ${t.extension_pending_days} 个工作日`),
     },
+    {
+      // The centre tells the citizen what is missing and records what they bring by phone.
+      list: "#supplement-queue",
+      count: "#supplement-count",
+      load: async () =>
+        (await api.listTickets({ status: "accepted", page_size: 200 })).items.filter((t) => t.supplement_due),
+      extra: waitingForCitizen,
+    },
   ],
-  actions: ["dispatch", "rule-return", "decide-extension", "merge", "remind", "withdraw", "rectify"],
+  actions: ["dispatch", "rule-return", "decide-extension", "supplement", "merge", "remind", "withdraw", "rectify"],
   primaryKey: "d",
   primaryAction: "dispatch",
 });

@@ -1,7 +1,8 @@
-// The public's page: file a request, follow it by number + phone, rate it, see published ratings.
+// The public's page: file a request, follow it by number + phone, supply what a department asks
+// for (补正), rate it, see published ratings.
 import * as api from "./api.js";
 import { barChart } from "./charts.js";
-import { $, el, explain, formatTime, initLayout, percent, toast } from "./ui.js";
+import { $, el, explain, formatTime, initLayout, percent, show, toast } from "./ui.js";
 
 initLayout();
 
@@ -53,11 +54,36 @@ function ratingForm(number, phone) {
   return form;
 }
 
+// 补正: everything the department still needs, listed at once; the answer restarts its clock.
+function supplementForm(number, phone, supplement) {
+  const form = el("form", { id: "supplement-form" },
+    el("h3", {}, "承办单位需要您补充以下内容"),
+    el("ol", { id: "supplement-items" }, supplement.items.map((item) => el("li", {}, item))),
+    supplement.note ? el("p", { class: "muted" }, supplement.note) : null,
+    el("p", {}, `请在 ${formatTime(supplement.due)} 前补充；逾期未补充的，将按现有情况办理。`),
+    el("label", {}, "补充内容", el("textarea", { name: "content", rows: 4, maxlength: 5000, required: true })),
+    el("button", { type: "submit", class: "primary" }, "提交补充"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api.supplyMissing(number, { phone, content: new FormData(form).get("content") });
+      toast("已提交，承办单位将继续办理", "ok");
+      await lookUp(number, phone);
+    } catch (error) {
+      toast(explain(error), "error");
+    }
+  });
+  return form;
+}
+
 async function lookUp(number, phone) {
   const box = $("#lookup-result");
   try {
     const ticket = await api.lookUp(number, phone);
-    box.replaceChildren(
+    // A request for more comes first: on a phone the facts below would hide it.
+    const asked = ticket.supplement ? supplementForm(ticket.number, phone, ticket.supplement) : null;
+    show(box,
+      asked,
       el("dl", { class: "facts" },
         el("dt", {}, "工单号"), el("dd", {}, ticket.number),
         el("dt", {}, "状态"), el("dd", { id: "public-status" }, ticket.status_label),
@@ -69,6 +95,7 @@ async function lookUp(number, phone) {
         el("dt", {}, "评价"), el("dd", { id: "public-rating" }, ticket.rating || "未评价")),
       ticket.can_rate ? ratingForm(ticket.number, phone) : null,
     );
+    asked?.scrollIntoView({ block: "start" });
   } catch (error) {
     box.replaceChildren(el("p", { class: "error", role: "alert" }, explain(error)));
   }

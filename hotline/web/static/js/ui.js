@@ -21,6 +21,11 @@ export function el(tag, props = {}, ...children) {
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
+// replaceChildren() writes a null child as the text "null"; optional parts are left out here.
+export function show(node, ...children) {
+  node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+}
+
 let toastTimer;
 export function toast(message, kind = "info") {
   const box = $("#toast");
@@ -104,8 +109,10 @@ export function countdown(iso, now = Date.now()) {
   return left >= 0 ? `剩 ${formatDuration(left)}` : `超期 ${formatDuration(left)}`;
 }
 
-// The clock that is running: signing while dispatched, then replying.
+// The clock that is running: signing while dispatched, then replying; none while the citizen
+// is asked for 补正 (the reply clock stands still).
 export function runningDeadline(ticket) {
+  if (ticket.supplement_due) return null;
   if (ticket.status === "dispatched") return ticket.sign_due;
   if (ticket.status === "accepted") return ticket.reply_due;
   return null;
@@ -146,7 +153,15 @@ const HISTORY_LABELS = {
   "rule-return": "退单裁定", "request-extension": "申请延期", "decide-extension": "延期审批",
   reply: "办理回复", assist: "协办意见", revisit: "回访", rate: "评价", close: "办结",
   reopen: "重办", merge: "合并", withdraw: "撤件", supervise: "督办", remind: "催办",
-  rectify: "差评整改",
+  rectify: "差评整改", "request-supplement": "补正告知", supplement: "群众补正", "supplement-lapsed": "逾期未补正",
+};
+
+// A ticket waiting for the citizen's 补正, as a queue line says it.
+export const waitingForCitizen = (t) =>
+  t.supplement_due ? el("span", { class: "reason" }, `待群众补正 · 限 ${formatTime(t.supplement_due)}`) : null;
+
+const SUPPLEMENT_OUTCOMES = {
+  supplied: "已补正", lapsed: "逾期未补正", replied: "未等补正即回复", returned: "退单", withdrawn: "撤件", merged: "合并",
 };
 
 function field(label, value) {
@@ -163,6 +178,7 @@ export function ticketHeader(ticket) {
     ticket.urgency === "紧急" ? el("span", { class: "tag urgent" }, "紧急") : null,
     ticket.supervised ? el("span", { class: "tag supervised" }, "督办") : null,
     ticket.rectification_open ? el("span", { class: "tag bad" }, "差评整改") : null,
+    ticket.supplement_due ? el("span", { class: "tag waiting" }, "待补正") : null,
     runningDeadline(ticket) ? flagBadge(ticket.sla_flag) : null,
   );
 }
@@ -185,7 +201,15 @@ export function ticketDetail(ticket) {
   if (ticket.extension_pending_days) dl.append(...field("延期申请", `${ticket.extension_pending_days} 个工作日`));
   if (ticket.rating) dl.append(...field("评价", `${ticket.rating}${ticket.solved === false ? " · 未解决" : ""}`));
   if (ticket.rectification_due) dl.append(...field("整改时限", formatTime(ticket.rectification_due)));
+  if (ticket.supplement_due) dl.append(...field("补正时限", `${formatTime(ticket.supplement_due)}（办理时限暂停计算）`));
   const parts = [dl];
+  if (ticket.supplements?.length) {
+    parts.push(el("h4", {}, "补正告知"), el("ul", { class: "supplements" }, ticket.supplements.map((s) =>
+      el("li", {}, `${formatTime(s.requested_at)} ${s.department} 一次性告知（限 ${formatTime(s.due)}）：`,
+        el("ol", {}, s.items.map((item) => el("li", {}, item))),
+        s.note ? el("div", { class: "muted" }, s.note) : null,
+        el("div", {}, s.outcome ? `${SUPPLEMENT_OUTCOMES[s.outcome] || s.outcome}${s.content ? `：${s.content}` : ""}` : "等待群众补正")))));
+  }
   if (ticket.returns?.length) {
     parts.push(
       el("h4", {}, "退单记录"),
@@ -246,6 +270,15 @@ export const ACTION_FORMS = {
       { name: "days", label: "批准工作日（可少于申请）", type: "number", optional: true },
     ],
   },
+  "request-supplement": {
+    label: "补正告知",
+    fields: [
+      { name: "items", label: "需补正的全部内容（每行一项，一次告知完整）", type: "lines" },
+      { name: "days", label: "补正期限（工作日，默认 5）", type: "number", optional: true },
+      { name: "note", label: "说明", type: "text", optional: true },
+    ],
+  },
+  supplement: { label: "登记补正", fields: [{ name: "content", label: "群众补正的内容", type: "textarea" }] },
   reply: { label: "办理回复", fields: [{ name: "content", label: "办理结果", type: "textarea" }] },
   assist: { label: "协办意见", fields: [{ name: "content", label: "协办意见", type: "textarea" }] },
   revisit: {
@@ -288,6 +321,7 @@ export const ACTION_FORMS = {
 async function input(spec, ticket) {
   const attrs = { name: spec.name, required: !spec.optional };
   if (spec.type === "textarea") return el("textarea", { ...attrs, rows: 3 });
+  if (spec.type === "lines") return el("textarea", { ...attrs, rows: 5 });
   if (spec.type === "number") return el("input", { ...attrs, type: "number", min: 1, max: 60 });
   if (spec.type === "text" || spec.type === "ticket") return el("input", attrs);
   const select = el("select", attrs);
@@ -306,6 +340,7 @@ async function readForm(form, specs) {
     const raw = form.elements[spec.name].value.trim();
     if (!raw && spec.optional) continue;
     if (spec.type === "number") params[spec.name] = Number(raw);
+    else if (spec.type === "lines") params[spec.name] = raw.split("\n").map((line) => line.trim()).filter(Boolean);
     else if (spec.type === "boolean") params[spec.name] = raw === "true";
     else if (spec.type === "ticket") params[spec.name] = await ticketIdByNumber(raw);
     else params[spec.name] = raw;
