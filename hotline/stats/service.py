@@ -52,11 +52,15 @@ def department_figures(
     key_of_dispatch = Dispatch.department_code if by == "department" else Ticket.division_code
 
     in_period = and_(Dispatch.dispatched_at >= lo, Dispatch.dispatched_at < hi)
-    sign_settled = or_(Dispatch.signed_at.is_not(None), Dispatch.sign_due < now)
+    # A clock is settled when it was met, or when it ran out while the ticket was still in the
+    # inbox: a ticket withdrawn, merged or returned in time counts neither way.
+    left_inbox = func.coalesce(Dispatch.ended_at, now)
+    sign_settled = or_(Dispatch.signed_at.is_not(None), Dispatch.sign_due < left_inbox)
     # A reply clock standing still for the citizen's 补正 is not yet due.
     waiting_for_citizen = and_(Dispatch.ended_at.is_(None), Ticket.supplement_since.is_not(None))
     reply_settled = or_(
-        Dispatch.replied_at.is_not(None), and_(Dispatch.reply_due < now, ~waiting_for_citizen)
+        Dispatch.replied_at.is_not(None),
+        and_(Dispatch.reply_due < left_inbox, ~waiting_for_citizen),
     )
     dispatch_query = (
         select(

@@ -387,6 +387,9 @@ def _record(
         )
     elif kind == "ticket.replied":
         _update_open_dispatch(session, ticket, replied_at=now, ended_at=now, outcome="replied")
+    elif kind in {"ticket.withdrawn", "ticket.merged"}:
+        outcome = "withdrawn" if kind == "ticket.withdrawn" else "merged"
+        _update_open_dispatch(session, ticket, ended_at=now, outcome=outcome)
     elif kind == "ticket.extension_requested":
         session.add(
             Extension(

@@ -71,3 +71,39 @@ def test_a_reopened_ticket_opens_a_new_dispatch_and_the_detail_lists_its_records
     assert [r["level"] for r in detail["ratings"]] == ["不满意"]
     assert [s["kind"] for s in detail["supervisions"]] == ["supervise"]
     assert len(detail["rectifications"]) == 1 and detail["returns"] == []
+
+
+def test_a_withdrawn_or_merged_ticket_ends_its_dispatch_and_counts_only_clocks_already_missed(
+    api: Api, services: Services, clock: Clock
+) -> None:
+    withdrawn = api.create(content="路灯不亮", type="求助")["id"]
+    merged = api.create(content="路灯还是不亮", type="求助")["id"]
+    lead = api.create(content="整条街路灯不亮", type="求助")["id"]
+    late = api.create(content="井盖缺失", type="求助")["id"]
+    for tid in (withdrawn, merged, lead, late):
+        api.act("disp", tid, "dispatch", {"department": "CG", "level": "exact"})
+    clock.now += timedelta(hours=1)  # before any signing deadline
+    api.act("op", withdrawn, "withdraw", {"reason": "市民来电撤回：路灯已修好"})
+    api.act("disp", merged, "merge", {"into": lead})
+    assert [(d.outcome, d.ended_at) for d in dispatches(services, withdrawn)] == [
+        ("withdrawn", clock.now)
+    ]
+    assert [d.outcome for d in dispatches(services, merged)] == ["merged"]
+    api.act("cg", lead, "accept")
+    api.act("cg", lead, "reply", {"content": "已更换整条街的路灯"})
+    clock.now += timedelta(days=3)  # CG let the signing deadline of the last one pass
+    api.act("op", late, "withdraw", {"reason": "市民撤回"})
+
+    clock.now += timedelta(days=40)  # every deadline long past
+    period = {"start": "2026-11-23", "end": "2026-11-23"}
+    (cg,) = [
+        row
+        for row in api.get("sup", "/api/stats/departments", **period).json()["departments"]
+        if row["code"] == "CG"
+    ]
+    assert cg["dispatched"] == 4
+    # Signing: the lead ticket was signed in time, the last one missed it before its
+    # withdrawal; the two that left CG's inbox in time count neither way.
+    assert cg["sign_on_time_rate"] == 0.5
+    assert cg["close_on_time_rate"] == 1.0
+    assert cg["overdue_now"] == 0
