@@ -80,7 +80,12 @@ def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
             and ticket.rating is None,
             # 补正: everything the department still needs, listed at once, and by when.
             "supplement": notice
-            and {"items": notice.items, "note": notice.note, "due": notice.due},
+            and {
+                "items": notice.items,
+                "note": notice.note,
+                "due": notice.due,
+                "tolerated": notice.tolerated,
+            },
         }
     )
 

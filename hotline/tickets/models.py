@@ -62,6 +62,7 @@ class Ticket(Base):
     supplement_due: Mapped[datetime | None] = mapped_column(default=None)
     supplement_since: Mapped[datetime | None] = mapped_column(default=None)
     supplement_asked: Mapped[bool] = mapped_column(default=False)
+    supplement_tolerated: Mapped[bool] = mapped_column(default=False)
     # green | yellow (due soon) | red (overdue); kept so the scan reports each change once.
     sla_flag: Mapped[str] = mapped_column(String(6), default="green")
     # What routing suggested, and what the people finally chose (training labels).
@@ -159,7 +160,8 @@ class Extension(Base):
 
 
 class Supplement(Base):
-    """A 补正 notice (Art. 18): everything the department still needs from the citizen, at once."""
+    """A 补正 notice (Art. 18) or a 容缺 acceptance (Art. 20): everything the department still
+    needs from the citizen, at once."""
 
     __tablename__ = "ticket_supplements"
 
@@ -168,6 +170,9 @@ class Supplement(Base):
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     items: Mapped[list[str]] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
+    # 容缺受理 (Art. 20): handled meanwhile, on this written commitment of the applicant.
+    tolerated: Mapped[bool] = mapped_column(default=False)
+    commitment: Mapped[str] = mapped_column(Text, default="")
     requested_at: Mapped[datetime]
     requested_by: Mapped[str] = mapped_column(String(64))
     due: Mapped[datetime]

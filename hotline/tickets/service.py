@@ -444,6 +444,8 @@ def _record(
                 department_code=data["department"],
                 items=data["items"],
                 note=data["note"],
+                tolerated=data["tolerated"],
+                commitment=data["commitment"],
                 requested_at=now,
                 requested_by=actor.username,
                 due=data["due"],
@@ -514,13 +516,14 @@ class TicketFilter:
 
 def overdue(now: datetime) -> ColumnElement[bool]:
     """Tickets whose running clock is past due: signing while dispatched, replying until the
-    reply; a reply clock standing still for the citizen's 补正 is not overdue."""
+    reply; a reply clock standing still for the citizen's 补正 is not overdue (it runs during
+    a 容缺 acceptance)."""
     return or_(
         and_(Ticket.status == Status.DISPATCHED.value, Ticket.sign_due < now),
         and_(
             Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value]),
             Ticket.reply_due < now,
-            Ticket.supplement_since.is_(None),
+            or_(Ticket.supplement_since.is_(None), Ticket.supplement_tolerated),
         ),
     )
 

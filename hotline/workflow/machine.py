@@ -82,6 +82,8 @@ class TicketState:
     supplement_due: datetime | None = None  # the citizen's deadline; set only while waiting
     supplement_since: datetime | None = None
     supplement_asked: bool = False  # asked during this dispatch: the notice is one-time
+    # 容缺受理 (Art. 20): handled meanwhile on the applicant's written commitment; the clock runs.
+    supplement_tolerated: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,13 +164,14 @@ def _reply_deadline(state: TicketState, department: str, ctx: Context) -> Deadli
 
 def _end_wait(state: TicketState, ctx: Context, outcome: str) -> Transition:
     """Ends a wait for the citizen's 补正, if one is running: the reply deadline moves on by the
-    time the clock stood still (working days, or clock hours for the hour-limited tickets)."""
+    time the clock stood still (working days, or clock hours for the hour-limited tickets), which
+    it did not for a 容缺 acceptance."""
     if state.supplement_since is None:
         return Transition(state, [])
     since = state.supplement_since
     until = min(ctx.now, state.supplement_due or ctx.now)
     reply_due, provisional = state.reply_due, state.deadline_provisional
-    if reply_due is not None and until > since:
+    if reply_due is not None and until > since and not state.supplement_tolerated:
         if _reply_in_hours(state, state.department, ctx.policy):
             moved = ctx.calendar.add_hours(reply_due, (until - since).total_seconds() / 3600)
         else:
@@ -180,6 +183,7 @@ def _end_wait(state: TicketState, ctx: Context, outcome: str) -> Transition:
         state,
         supplement_due=None,
         supplement_since=None,
+        supplement_tolerated=False,
         reply_due=reply_due,
         deadline_provisional=provisional,
     )
@@ -219,6 +223,7 @@ def _send_to(
         supplement_due=None,
         supplement_since=None,
         supplement_asked=False,
+        supplement_tolerated=False,
     )
 
 
@@ -525,18 +530,37 @@ def _request_supplement(
         ctx.policy.max_supplement_working_days,
     )
     note = _text(p, "note", "补正说明", required=False)
+    tolerated = p.get("tolerated", False)
+    if not isinstance(tolerated, bool):
+        raise InvalidInput("tolerated 必须是 true（容缺受理）或 false（补正）", field="tolerated")
+    # Art. 20: only on the applicant's written commitment, which is kept as evidence.
+    commitment = _text(p, "commitment", "申请人的书面承诺", required=tolerated)
     if state.supplement_since is not None:
-        raise IllegalTransition("正在等待群众补正", allowed=["supplement"])
+        raise IllegalTransition("正在等待群众补正材料", allowed=["supplement"])
     if state.supplement_asked:
         # Art. 18: everything missing is asked for at once, not piece by piece.
         raise IllegalTransition("补正须一次性告知，本次派单已告知过补正内容", allowed=["reply"])
     if state.reply_due is not None and ctx.now >= state.reply_due:
         raise IllegalTransition("办理期限已过，不能再要求补正", allowed=["reply"])
     due = ctx.calendar.add_working_days(ctx.now, days)
-    new = replace(state, supplement_due=due.at, supplement_since=ctx.now, supplement_asked=True)
+    new = replace(
+        state,
+        supplement_due=due.at,
+        supplement_since=ctx.now,
+        supplement_asked=True,
+        supplement_tolerated=tolerated,
+    )
     event = WorkflowEvent(
         "ticket.supplement_requested",
-        {"department": state.department, "items": items, "days": days, "due": due.at, "note": note},
+        {
+            "department": state.department,
+            "items": items,
+            "days": days,
+            "due": due.at,
+            "note": note,
+            "tolerated": tolerated,
+            "commitment": commitment,
+        },
     )
     return Transition(new, [event])
 
@@ -555,8 +579,15 @@ def _supplement_lapsed(
 ) -> Transition:
     if state.supplement_due is None or ctx.now <= state.supplement_due:
         raise IllegalTransition("补正期限未到", allowed=[])
-    # The department goes on with what it has; its clock runs again from the citizen's deadline.
-    return _end_wait(state, ctx, "lapsed")
+    ended = _end_wait(state, ctx, "lapsed")
+    if not state.supplement_tolerated:
+        # The department goes on with what it has; its clock runs again from the citizen's deadline.
+        return ended
+    # Art. 20: materials accepted as missing and not supplied in time: the application is
+    # deemed withdrawn.
+    reason = "逾期未补齐容缺受理的材料，视为撤回申请"
+    new = replace(ended.state, status=Status.WITHDRAWN, closed_at=ctx.now, closed_how="withdrawn")
+    return Transition(new, [*ended.events, WorkflowEvent("ticket.withdrawn", {"reason": reason})])
 
 
 def _waiting_for_supplement(state: TicketState) -> bool:

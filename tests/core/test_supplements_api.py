@@ -1,6 +1,7 @@
-"""补正 over the HTTP contract, on SQLite and PostgreSQL: the department's one-time notice, the
-citizen's answer on the public page, the clock that stood still, the scan that ends a lapsed
-wait, the figures that do not count a waiting ticket overdue, and bad input that changes nothing."""
+"""补正 and 容缺受理 over the HTTP contract, on SQLite and PostgreSQL: the department's one-time
+notice, the citizen's answer on the public page, the clock that stood still, the scan that ends
+a lapsed wait (and withdraws a 容缺 application), the figures that do not count a waiting ticket
+overdue, and bad input that changes nothing."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def test_the_citizen_answers_the_notice_on_the_public_page(
             "department": "ZJ",
             "items": ITEMS,
             "note": "请补充",
+            "tolerated": False,
+            "commitment": "",
             "requested_at": "2026-11-23T09:00:00",
             "requested_by": "zj",
             "due": "2026-11-26T23:59:59",
@@ -62,7 +65,12 @@ def test_the_citizen_answers_the_notice_on_the_public_page(
         }
     ]
     shown = public(api, number)
-    assert shown["supplement"] == {"items": ITEMS, "note": "请补充", "due": "2026-11-26T23:59:59"}
+    assert shown["supplement"] == {
+        "items": ITEMS,
+        "note": "请补充",
+        "due": "2026-11-26T23:59:59",
+        "tolerated": False,
+    }
 
     clock.now = datetime(2026, 11, 25, 20, 0)  # Wednesday evening: two working days later
     answered = api.client.post(
@@ -165,3 +173,52 @@ def test_bad_public_answers_are_refused(api: Api) -> None:
     too_long = api.client.post(path, json={"phone": PHONE, "content": "字" * 5001})
     assert too_long.status_code == 422
     assert public(api, number)["supplement"]["items"] == ITEMS  # still waiting
+
+
+def test_a_tolerated_application_runs_on_its_clock_and_is_withdrawn_when_the_material_lapses(
+    api: Api, services: Services, clock: Clock
+) -> None:
+    ticket = accepted(api, type="咨询")  # reply due Wednesday
+    tid = ticket["id"]
+    tolerated = api.act(
+        "zj",
+        tid,
+        "request-supplement",
+        {
+            "items": ["房屋产权证明原件"],
+            "days": 3,
+            "tolerated": True,
+            "commitment": "承诺书 2026-118 号",
+        },
+    )
+    assert tolerated["supplement_tolerated"] and tolerated["reply_due"] == ticket["reply_due"]
+    notice = tolerated["supplements"][0]
+    assert notice["tolerated"] is True and notice["commitment"] == "承诺书 2026-118 号"
+    assert public(api, tolerated["number"])["supplement"]["tolerated"] is True
+
+    clock.now = datetime(
+        2026, 11, 26, 9, 0
+    )  # Thursday: past the reply deadline; the material is due tonight
+    run_deadline_scan(services)
+    assert api.get("disp", f"/api/tickets/{tid}").json()["sla_flag"] == "red"  # the clock ran
+
+    assert api.get("sup", "/api/tickets", overdue="true").json()["total"] == 1
+    clock.now = datetime(2026, 11, 27, 9, 0)  # past the material's deadline (Thu 23:59:59)
+    run_deadline_scan(services)
+    withdrawn = api.get("zj", f"/api/tickets/{tid}").json()
+    assert withdrawn["status"] == "withdrawn" and withdrawn["supplements"][0]["outcome"] == "lapsed"
+    assert "视为撤回申请" in withdrawn["history"][-1]["data"]["reason"]
+    assert api.get("sup", "/api/tickets", overdue="true").json()["total"] == 0
+
+
+def test_a_tolerated_application_needs_the_written_commitment(api: Api) -> None:
+    tid = accepted(api)["id"]
+    for body in (
+        {"items": ["原件"], "tolerated": True},
+        {"items": ["原件"], "tolerated": True, "commitment": "  "},
+        {"items": ["原件"], "tolerated": "yes", "commitment": "承诺书"},
+    ):
+        reply = api.post("zj", f"/api/tickets/{tid}/actions/request-supplement", body)
+        assert reply.status_code == 422, reply.text
+        assert reply.json()["field"] in {"commitment", "tolerated"}
+    assert api.get("zj", f"/api/tickets/{tid}").json()["supplements"] == []

@@ -205,3 +205,42 @@ def test_the_pages_are_offered_only_what_makes_sense() -> None:
     assert "decide-extension" in available_actions(pending, DISPATCHER)
     assert "request-extension" not in available_actions(pending, ZJ)
     assert "rectify" not in available_actions(state, ZJ)
+
+
+TOLERATED = {"items": ["房屋产权证明原件"], "tolerated": True, "commitment": "承诺书 2026-118 号"}
+
+
+def test_a_tolerated_application_keeps_its_clock_running() -> None:
+    original = accepted().reply_due
+    transition = apply(accepted(), "request-supplement", ZJ, TOLERATED, at(MONDAY))
+    assert transition.events[0].data["tolerated"] is True
+    assert transition.events[0].data["commitment"] == "承诺书 2026-118 号"
+    waiting = transition.state
+    assert waiting.supplement_tolerated and waiting.reply_due == original
+    thursday = datetime(2026, 11, 26, 15, 0)
+    answered = apply(waiting, "supplement", OPERATOR, {"content": "原件已交"}, at(thursday)).state
+    assert answered.reply_due == original  # nothing stood still, nothing is credited
+    assert not answered.supplement_tolerated and answered.supplement_since is None
+
+
+def test_a_tolerated_application_is_deemed_withdrawn_when_its_material_lapses() -> None:
+    waiting = apply(
+        accepted(), "request-supplement", ZJ, {**TOLERATED, "days": 2}, at(MONDAY)
+    ).state
+    lapsed = apply(waiting, "supplement-lapsed", SYSTEM, {}, at(datetime(2026, 11, 26, 9, 0)))
+    assert [e.type for e in lapsed.events] == ["ticket.supplement_ended", "ticket.withdrawn"]
+    assert "视为撤回申请" in lapsed.events[1].data["reason"]
+    assert lapsed.state.status == Status.WITHDRAWN and lapsed.state.closed_how == "withdrawn"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"items": ["x"], "tolerated": True},
+        {"items": ["x"], "tolerated": True, "commitment": " "},
+        {"items": ["x"], "tolerated": 1, "commitment": "承诺书"},
+    ],
+)
+def test_a_tolerated_application_needs_a_written_commitment(params: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput):
+        apply(accepted(), "request-supplement", ZJ, params, at(MONDAY))

@@ -1,4 +1,4 @@
-"""补正 (Art. 18): the one-time notice of what a department still needs, and the wait for it
+"""补正 and 容缺受理 (Art. 18, 20): the one-time notice of what a department still needs, and the wait
 
 Revision ID: 0007
 Revises: 0006
@@ -22,6 +22,11 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("supplement_asked", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch.add_column(
+            sa.Column(
+                "supplement_tolerated", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
     op.create_table(
         "ticket_supplements",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -29,6 +34,8 @@ def upgrade() -> None:
         sa.Column("department_code", sa.String(length=16), nullable=False),
         sa.Column("items", sa.JSON(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("tolerated", sa.Boolean(), nullable=False),
+        sa.Column("commitment", sa.Text(), nullable=False),
         sa.Column("requested_at", sa.DateTime(), nullable=False),
         sa.Column("requested_by", sa.String(length=64), nullable=False),
         sa.Column("due", sa.DateTime(), nullable=False),
@@ -55,6 +62,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_ticket_supplements_ticket_id"), table_name="ticket_supplements")
     op.drop_table("ticket_supplements")
     with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("supplement_tolerated")
         batch.drop_column("supplement_asked")
         batch.drop_column("supplement_since")
         batch.drop_column("supplement_due")

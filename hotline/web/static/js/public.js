@@ -57,10 +57,12 @@ function ratingForm(number, phone) {
 // 补正: everything the department still needs, listed at once; the answer restarts its clock.
 function supplementForm(number, phone, supplement) {
   const form = el("form", { id: "supplement-form" },
-    el("h3", {}, "承办单位需要您补充以下内容"),
+    el("h3", {}, supplement.tolerated ? "您的申请已容缺受理，请补齐以下材料" : "承办单位需要您补充以下内容"),
     el("ol", { id: "supplement-items" }, supplement.items.map((item) => el("li", {}, item))),
     supplement.note ? el("p", { class: "muted" }, supplement.note) : null,
-    el("p", {}, `请在 ${formatTime(supplement.due)} 前补充；逾期未补充的，将按现有情况办理。`),
+    el("p", {}, supplement.tolerated
+      ? `请在 ${formatTime(supplement.due)} 前补齐；逾期未补齐的，视为撤回申请。`
+      : `请在 ${formatTime(supplement.due)} 前补充；逾期未补充的，将按现有情况办理。`),
     el("label", {}, "补充内容", el("textarea", { name: "content", rows: 4, maxlength: 5000, required: true })),
     el("button", { type: "submit", class: "primary" }, "提交补充"));
   form.addEventListener("submit", async (event) => {

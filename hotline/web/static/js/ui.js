@@ -110,9 +110,9 @@ export function countdown(iso, now = Date.now()) {
 }
 
 // The clock that is running: signing while dispatched, then replying; none while the citizen
-// is asked for 补正 (the reply clock stands still).
+// is asked for 补正 (the reply clock stands still; it runs on during a 容缺受理).
 export function runningDeadline(ticket) {
-  if (ticket.supplement_due) return null;
+  if (ticket.supplement_due && !ticket.supplement_tolerated) return null;
   if (ticket.status === "dispatched") return ticket.sign_due;
   if (ticket.status === "accepted") return ticket.reply_due;
   return null;
@@ -158,10 +158,12 @@ const HISTORY_LABELS = {
 
 // A ticket waiting for the citizen's 补正, as a queue line says it.
 export const waitingForCitizen = (t) =>
-  t.supplement_due ? el("span", { class: "reason" }, `待群众补正 · 限 ${formatTime(t.supplement_due)}`) : null;
+  t.supplement_due
+    ? el("span", { class: "reason" }, `${t.supplement_tolerated ? "容缺受理，待补齐材料" : "待群众补正"} · 限 ${formatTime(t.supplement_due)}`)
+    : null;
 
 const SUPPLEMENT_OUTCOMES = {
-  supplied: "已补正", lapsed: "逾期未补正", replied: "未等补正即回复", returned: "退单", withdrawn: "撤件", merged: "合并",
+  supplied: "已补正", lapsed: "逾期未补", replied: "未等补正即回复", returned: "退单", withdrawn: "撤件", merged: "合并",
 };
 
 function field(label, value) {
@@ -178,7 +180,7 @@ export function ticketHeader(ticket) {
     ticket.urgency === "紧急" ? el("span", { class: "tag urgent" }, "紧急") : null,
     ticket.supervised ? el("span", { class: "tag supervised" }, "督办") : null,
     ticket.rectification_open ? el("span", { class: "tag bad" }, "差评整改") : null,
-    ticket.supplement_due ? el("span", { class: "tag waiting" }, "待补正") : null,
+    ticket.supplement_due ? el("span", { class: "tag waiting" }, ticket.supplement_tolerated ? "容缺受理" : "待补正") : null,
     runningDeadline(ticket) ? flagBadge(ticket.sla_flag) : null,
   );
 }
@@ -201,13 +203,17 @@ export function ticketDetail(ticket) {
   if (ticket.extension_pending_days) dl.append(...field("延期申请", `${ticket.extension_pending_days} 个工作日`));
   if (ticket.rating) dl.append(...field("评价", `${ticket.rating}${ticket.solved === false ? " · 未解决" : ""}`));
   if (ticket.rectification_due) dl.append(...field("整改时限", formatTime(ticket.rectification_due)));
-  if (ticket.supplement_due) dl.append(...field("补正时限", `${formatTime(ticket.supplement_due)}（办理时限暂停计算）`));
+  if (ticket.supplement_due) {
+    dl.append(...field(ticket.supplement_tolerated ? "补齐材料时限" : "补正时限",
+      `${formatTime(ticket.supplement_due)}（${ticket.supplement_tolerated ? "办理时限照常计算，逾期未补齐视为撤回申请" : "办理时限暂停计算"}）`));
+  }
   const parts = [dl];
   if (ticket.supplements?.length) {
     parts.push(el("h4", {}, "补正告知"), el("ul", { class: "supplements" }, ticket.supplements.map((s) =>
-      el("li", {}, `${formatTime(s.requested_at)} ${s.department} 一次性告知（限 ${formatTime(s.due)}）：`,
+      el("li", {}, `${formatTime(s.requested_at)} ${s.department} ${s.tolerated ? "容缺受理" : "一次性告知"}（限 ${formatTime(s.due)}）：`,
         el("ol", {}, s.items.map((item) => el("li", {}, item))),
         s.note ? el("div", { class: "muted" }, s.note) : null,
+        s.commitment ? el("div", { class: "muted" }, `申请人书面承诺：${s.commitment}`) : null,
         el("div", {}, s.outcome ? `${SUPPLEMENT_OUTCOMES[s.outcome] || s.outcome}${s.content ? `：${s.content}` : ""}` : "等待群众补正")))));
   }
   if (ticket.returns?.length) {
@@ -273,8 +279,10 @@ export const ACTION_FORMS = {
   "request-supplement": {
     label: "补正告知",
     fields: [
+      { name: "tolerated", label: "方式", type: "boolean", options: [["false", "补正：暂停办理时限，待群众补正"], ["true", "容缺受理：先予办理，限期补齐材料"]] },
       { name: "items", label: "需补正的全部内容（每行一项，一次告知完整）", type: "lines" },
       { name: "days", label: "补正期限（工作日，默认 5）", type: "number", optional: true },
+      { name: "commitment", label: "申请人书面承诺（容缺受理时必填）", type: "text", optional: true },
       { name: "note", label: "说明", type: "text", optional: true },
     ],
   },
