@@ -1,8 +1,10 @@
 """Live transcription: AudioSocket streams in, TranscriptEvents out to the application's sink.
 
 One Vosk model per process, one recogniser per stream, recognition in a bounded thread pool.
-Per stream a single job is in flight at a time, taking all the audio queued since the last
-one, so events keep their order and a slow pool makes jobs bigger rather than losing audio.
+Per stream a single job is in flight at a time, taking the audio queued since the last one (at
+most ``MAX_JOB_SECONDS`` of it), so events keep their order and a slow pool makes jobs bigger
+rather than losing audio. The bound keeps a stop quick: it waits for the jobs in flight, and a
+job holding a minute of backlog could take a minute on a loaded host.
 A stream that is behind skips its partials (counted); audio beyond ``max_backlog`` seconds is
 dropped, counted and reported as an error event — never silently.
 """
@@ -28,6 +30,7 @@ from telephony.speech.recognizer import StreamRecognizer, TranscriptEvent
 log = logging.getLogger(__name__)
 
 Sink = Callable[[TranscriptEvent], Awaitable[None] | None]
+MAX_JOB_SECONDS = 5.0
 
 
 class _Session:
@@ -82,8 +85,11 @@ class _Session:
             await self.wake.wait()
             self.wake.clear()
             while self.pending:
-                chunk = bytes(self.pending)
-                self.pending.clear()
+                # Behind when more is queued than one turn of partials: skip them to catch up.
+                behind = len(self.pending) / 2 / self.sample_rate > service.catch_up_threshold
+                job_bytes = 2 * int(MAX_JOB_SECONDS * self.sample_rate)
+                chunk = bytes(self.pending[:job_bytes])
+                del self.pending[:job_bytes]
                 if self.recognizer is None:
                     self.recognizer = await loop.run_in_executor(
                         service.pool,
@@ -94,7 +100,6 @@ class _Session:
                         service.partial_interval,
                     )
                 chunk_seconds = len(chunk) / 2 / self.sample_rate
-                behind = chunk_seconds > service.catch_up_threshold
                 if behind:
                     service.counters["partials_dropped"] += int(
                         chunk_seconds / service.partial_interval

@@ -12,6 +12,8 @@ import vosk
 
 from telephony.audiosocket import Timeouts, encode_audio, encode_frame, encode_hangup, encode_uuid
 from telephony.speech import SpeechService, TranscriptEvent
+from telephony.speech.recognizer import StreamRecognizer
+from telephony.speech.service import MAX_JOB_SECONDS
 from tests.speech_fixtures import Speech
 
 pytestmark = pytest.mark.anyio
@@ -98,6 +100,30 @@ async def test_a_saturated_pool_drops_partials_but_no_audio(
     assert stats["audio_seconds_dropped"] == 0
     for stream_id in ids:
         assert any(e.kind == "final" and e.text for e in sink.of(stream_id))
+
+
+async def test_a_backlog_is_recognized_in_bounded_jobs(
+    ko_model: vosk.Model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop waits for the jobs in flight: none may hold more than MAX_JOB_SECONDS of audio,
+    however far behind the stream is."""
+    accepted: list[int] = []
+    accept = StreamRecognizer.accept
+
+    def recording_accept(self: StreamRecognizer, pcm: bytes, partials: bool) -> list:  # type: ignore[type-arg]
+        accepted.append(len(pcm))
+        return accept(self, pcm, partials)
+
+    monkeypatch.setattr(StreamRecognizer, "accept", recording_accept)
+    sink = Collector()
+    stream_id = uuid.uuid4()
+    async with SpeechService(None, workers=1, sink=sink, model=ko_model) as service:
+        await stream_audio(service.port, stream_id, bytes(8000 * 2 * 30), pace=0)
+        await asyncio.wait_for(sink.closed.get(), 60)
+        stats = service.stats()
+    assert max(accepted) <= 2 * 8000 * MAX_JOB_SECONDS
+    assert sum(accepted) == 8000 * 2 * 30
+    assert stats["audio_seconds_recognized"] == pytest.approx(30.0, abs=0.01)
 
 
 async def test_backlog_overflow_is_counted_and_reported(ko_model: vosk.Model) -> None:
