@@ -134,7 +134,9 @@ class AMIClient:
         return self._logged_in.is_set()
 
     async def wait_connected(self, timeout: float | None = None) -> None:
-        await asyncio.wait_for(self._logged_in.wait(), timeout)
+        # asyncio.timeout, not wait_for: see telephony.audiosocket.server.read_within.
+        async with asyncio.timeout(timeout):
+            await self._logged_in.wait()
 
     async def run(self) -> None:
         """Connect, serve, and reconnect until :meth:`close` (errors never end the loop)."""
@@ -178,7 +180,8 @@ class AMIClient:
         self._pending[action_id] = _Pending(future, collect_events)
         try:
             self._writer.write(encode_action(name, {**(fields or {}), "ActionID": action_id}))
-            return await asyncio.wait_for(future, timeout or self._action_timeout)
+            async with asyncio.timeout(timeout or self._action_timeout):
+                return await future
         except TimeoutError as exc:
             raise ActionTimeout(f"no response to {name} in time") from exc
         finally:
@@ -187,9 +190,8 @@ class AMIClient:
     # -- one connection -------------------------------------------------------------------
 
     async def _serve_one_connection(self) -> None:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(self.config.host, self.config.port), self._action_timeout
-        )
+        async with asyncio.timeout(self._action_timeout):
+            reader, writer = await asyncio.open_connection(self.config.host, self.config.port)
         self._writer = writer
         decoder = AMIDecoder(events=self._events)
         reading = asyncio.create_task(self._read_loop(reader, decoder))

@@ -104,7 +104,7 @@ class AudioStream:
         remaining = self._timeouts.max_duration - (time.monotonic() - self.started)
         wait = min(self._timeouts.idle, remaining)
         try:
-            data = await asyncio.wait_for(self._reader.read(READ_SIZE), timeout=max(wait, 0))
+            data = await read_within(self._reader, wait)
         except TimeoutError:
             if wait < self._timeouts.idle:
                 self._end(
@@ -269,7 +269,7 @@ class AudioSocketServer:
         try:
             while not frames:
                 left = deadline - time.monotonic()
-                data = await asyncio.wait_for(reader.read(READ_SIZE), timeout=max(left, 0))
+                data = await read_within(reader, left)
                 if not data:
                     parser.close()
                     self._fail_before_uuid(peer, "closed_before_uuid", "closed before the UUID")
@@ -304,6 +304,15 @@ class AudioSocketServer:
             log.exception("AudioSocket handler failed for %s", stream.uuid)
             stream.end_reason = stream.end_reason or "handler_error"
             stream.report_issue("handler_error", f"handler failed: {exc!r}", fatal=True)
+
+
+async def read_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
+    """``reader.read`` with a time limit (TimeoutError). Not ``asyncio.wait_for``: on Python 3.11
+    it returns the data instead of raising when a cancellation arrives as the read completes,
+    which is all the time while a caller's audio keeps coming, so a stopped server waited for
+    its streams forever (CPython gh-86296)."""
+    async with asyncio.timeout(max(seconds, 0)):
+        return await reader.read(READ_SIZE)
 
 
 def _peer_name(writer: asyncio.StreamWriter) -> str:

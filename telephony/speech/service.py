@@ -3,8 +3,8 @@
 One Vosk model per process, one recogniser per stream, recognition in a bounded thread pool.
 Per stream a single job is in flight at a time, taking the audio queued since the last one (at
 most ``MAX_JOB_SECONDS`` of it), so events keep their order and a slow pool makes jobs bigger
-rather than losing audio. The bound keeps a stop quick: it waits for the jobs in flight, and a
-job holding a minute of backlog could take a minute on a loaded host.
+rather than losing audio. The bound keeps a stop quick: it waits for the jobs in flight, and an
+unbounded job could hold ``max_backlog`` seconds of audio.
 A stream that is behind skips its partials (counted); audio beyond ``max_backlog`` seconds is
 dropped, counted and reported as an error event — never silently.
 """

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -247,3 +250,44 @@ async def test_a_failing_handler_is_reported_and_does_not_stop_the_server() -> N
         assert recorder.issue_codes() == ["handler_error"]
         assert "boom" in recorder.issues[0].message
         await assert_still_serving(server, recorder)
+
+
+def _talk_until_hung_up(
+    port: int, stream_id: uuid.UUID, connected: threading.Event, give_up: threading.Event
+) -> None:
+    """Asterisk's side of a call: audio as fast as the socket takes it, until the server hangs
+    up (or the test gives up on it)."""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(encode_uuid(stream_id))
+        connected.set()
+        frame = encode_audio(bytes(320))
+        with contextlib.suppress(OSError):
+            while not give_up.is_set():
+                sock.sendall(frame)
+
+
+async def test_a_stop_ends_streams_whose_caller_is_still_talking() -> None:
+    # On Python 3.11 asyncio.wait_for returns the data instead of raising when a cancellation
+    # arrives as its read completes, which is all the time while audio keeps coming: the stream
+    # then never saw the stop, and stop() waited for it forever.
+    for _ in range(10):
+        recorder = Recorder()
+        server = AudioSocketServer("127.0.0.1", 0, recorder.handle)
+        await server.start()
+        connected, give_up = threading.Event(), threading.Event()
+        caller = threading.Thread(
+            target=_talk_until_hung_up,
+            args=(server.port, uuid.uuid4(), connected, give_up),
+            daemon=True,
+        )
+        caller.start()
+        assert await asyncio.to_thread(connected.wait, 5)
+        while not recorder.streams or not next(iter(recorder.streams.values())).audio_bytes:
+            await asyncio.sleep(0.01)
+        stopping = asyncio.create_task(server.stop())
+        stopped, _ = await asyncio.wait({stopping}, timeout=10)
+        give_up.set()  # a stream that missed its stop ends when its caller goes
+        await stopping
+        await asyncio.to_thread(caller.join, 5)
+        assert stopped, "the stop waited for a stream whose caller was still talking"
+        assert server.stats()["ended"] == {"server_stopped": 1}
