@@ -49,6 +49,7 @@ DEMO_USERS = (
     ("yb1", "department", "YB", "yb123456", "市医保局 郑工", None),
     ("rl1", "department", "RL", "rl123456", "供热企业 冯工", None),
     ("supervisor1", "supervisor", None, "supervisor1", "督办员 何静", None),
+    ("monitor1", "monitor", None, "monitor1", "社会监督员 周敏", None),
     ("admin", "admin", None, "admin123", "系统管理员", None),
 )
 
@@ -80,7 +81,9 @@ def db_upgrade() -> None:
 @users_app.command("add")
 def users_add(
     name: str,
-    role: str = typer.Option(..., help="operator | dispatcher | department | supervisor | admin"),
+    role: str = typer.Option(
+        ..., help="operator | dispatcher | department | supervisor | admin | monitor (社会监督员)"
+    ),
     password: str = typer.Option(..., help="至少 6 位"),
     department: str | None = typer.Option(None, help="部门代码（部门工作人员必填）"),
     extension: str | None = typer.Option(None, help="接线员的软电话分机号"),

@@ -26,6 +26,7 @@ USERS = (
     ("disp", "dispatcher", None),
     ("sup", "supervisor", None),
     ("adm", "admin", None),
+    ("mon", "monitor", None),
     ("zj", "department", "ZJ"),
     ("cg", "department", "CG"),
     ("cgwh", "department", "CG-WH"),

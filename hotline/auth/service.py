@@ -20,7 +20,14 @@ from hotline.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from hotline.workflow import Actor, Role
 
 _hasher = PasswordHasher()
-STAFF_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.DEPARTMENT, Role.SUPERVISOR, Role.ADMIN)
+STAFF_ROLES = (
+    Role.OPERATOR,
+    Role.DISPATCHER,
+    Role.DEPARTMENT,
+    Role.SUPERVISOR,
+    Role.ADMIN,
+    Role.MONITOR,
+)
 SECRET_KEY = "token_secret"
 
 

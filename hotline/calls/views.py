@@ -25,6 +25,7 @@ router = APIRouter(tags=["calls"])
 CALL_READERS = require(Role.OPERATOR, Role.SUPERVISOR)
 OPERATORS = require(Role.OPERATOR)
 SUPERVISORS = require(Role.SUPERVISOR)
+SERVICE_LEVEL_READERS = require(Role.SUPERVISOR, Role.MONITOR)  # 社会监督员 see it too
 
 
 class TransferIn(BaseModel):
@@ -212,7 +213,7 @@ def list_agents(
 def call_stats(
     start: date | None = None,
     end: date | None = None,
-    _: Principal = Depends(SUPERVISORS),
+    _: Principal = Depends(SERVICE_LEVEL_READERS),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """15-second answer rate, abandonment, average wait and handle time (docs/kpis.md)."""

@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from hotline.audit.service import record as audit
 from hotline.db import upsert_insert
 from hotline.directory import service as directory
-from hotline.errors import IllegalTransition, InvalidInput, NotFound, StaleVersion
+from hotline.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleVersion
 from hotline.tickets.models import (
     Dispatch,
     Extension,
@@ -172,7 +172,13 @@ def visible(actor: Actor, ticket: Ticket) -> bool:
     )
 
 
+def _no_ticket_details_for_monitors(actor: Actor) -> None:
+    if actor.role == Role.MONITOR:
+        raise Forbidden("社会监督员查看统计与公示，不查看工单明细", role=actor.role.value)
+
+
 def load(session: Session, actor: Actor, ticket_id: int) -> Ticket:
+    _no_ticket_details_for_monitors(actor)
     ticket = session.get(Ticket, ticket_id)
     # Another department's ticket does not exist as far as this user can tell.
     if ticket is None or not visible(actor, ticket):
@@ -558,6 +564,7 @@ def _filtered(query: Select[Any], actor: Actor, f: TicketFilter, now: datetime) 
 def list_tickets(
     session: Session, actor: Actor, f: TicketFilter, now: datetime
 ) -> tuple[list[Ticket], int]:
+    _no_ticket_details_for_monitors(actor)
     if not 1 <= f.page_size <= 200 or f.page < 1:
         raise InvalidInput("分页参数不正确：page ≥ 1，page_size 在 1 到 200 之间")
     total = session.scalar(_filtered(select(func.count(Ticket.id)), actor, f, now)) or 0

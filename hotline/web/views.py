@@ -26,6 +26,7 @@ ROLE_LABELS = {
     "department": "承办单位",
     "supervisor": "督办考核",
     "admin": "管理员",
+    "monitor": "社会监督员",
 }
 
 
@@ -75,6 +76,7 @@ PAGES = {
             frozenset({"supervisor"}),
             (("Alt+R", "刷新统计"),),
         ),
+        Page("/oversight", "社会监督", frozenset({"monitor"}), (("Alt+R", "刷新统计"),)),
     )
 }
 HOME_BY_ROLE = {
@@ -83,6 +85,7 @@ HOME_BY_ROLE = {
     "department": "/department",
     "supervisor": "/supervisor",
     "admin": "/supervisor",
+    "monitor": "/oversight",
 }
 
 

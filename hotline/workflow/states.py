@@ -47,6 +47,7 @@ class Role(StrEnum):
     DEPARTMENT = "department"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    MONITOR = "monitor"  # 社会监督员 (Art. 34): figures only, read-only, no personal data
     SYSTEM = "system"  # the deadline scan and other automatic actors
     CITIZEN = "citizen"  # the public pages: ratings and withdrawals by number + phone
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,3 +86,24 @@ def test_public_page_fits_a_phone(people: Session) -> None:
     expect(page.locator("#ratings-table")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "public-phone")
+
+
+def test_social_supervisors_land_on_the_figures_and_nothing_else(
+    people: Session, call_api: Callable[..., httpx.Response]
+) -> None:
+    body = {"content": "路灯不亮", "citizen_phone": "13900005555", "type": "求助"}
+    ticket = call_api("op", "POST", "/api/tickets", body).json()
+    dispatch = {"department": "CG", "level": "exact"}
+    call_api("disp", "POST", f"/api/tickets/{ticket['id']}/actions/dispatch", dispatch)
+    monitor = people.signed_in("mon")
+    expect(monitor).to_have_url(re.compile("/oversight$"))
+    expect(monitor.locator("#who")).to_contain_text("社会监督员")
+    expect(monitor.locator('#kpi-table tr[data-code="CG"]')).to_be_visible()
+    expect(monitor.locator("#fig-15s")).to_be_visible()
+    expect(monitor.locator("#export-xlsx")).to_have_attribute("href", re.compile("format=xlsx"))
+    # No ticket, no citizen: the supervisor's lists and search are not on this page.
+    expect(monitor.locator("#overdue, #search-form, #detail")).to_have_count(0)
+    expect(monitor.locator('nav a[href="/supervisor"]')).to_have_count(0)
+    monitor.goto("/supervisor")
+    expect(monitor).to_have_url(re.compile("/oversight$"))
+    screenshot(monitor, "oversight")
