@@ -27,7 +27,7 @@ from hotline.config import Settings
 from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
 from hotline.errors import HotlineError
-from hotline.events import EventBusError
+from hotline.events import Event, EventBusError
 from hotline.jobs import claim_job
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
@@ -42,6 +42,7 @@ from hotline.stats import views as stats_views
 from hotline.tickets import views as ticket_views
 from hotline.tickets.sla import scan_deadlines
 from hotline.web import views as web_views
+from hotline.workflow import Role
 
 log = logging.getLogger(__name__)
 HOT_TOPICS_INTERVAL_SECONDS = 3600
@@ -207,7 +208,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             async for event in svc.bus.listen():
                 if await request.is_disconnected():
                     break
-                if not _visible_to(who, event.payload):
+                if not event_visible_to(who, event):
                     continue
                 body = json.dumps({"event": event.type, **event.payload}, ensure_ascii=False)
                 yield f"event: {event.type}\ndata: {body}\n\n"
@@ -237,8 +238,17 @@ def _readiness(svc: Services) -> dict[str, str]:
     return checks
 
 
-def _visible_to(who: Principal, payload: dict[str, Any]) -> bool:
-    """Department staff only hear about their own department's tickets."""
-    if who.actor.role.value != "department":
+def event_visible_to(who: Principal, event: Event) -> bool:
+    """Who hears what on the live stream. The centre hears everything. Department staff hear
+    their own department's ticket events, and those that name no department; not calls,
+    transcripts or suggestions, which carry callers' numbers and words. Social supervisors read
+    figures, not the live stream."""
+    role = who.actor.role
+    if role == Role.MONITOR:
+        return False
+    if role != Role.DEPARTMENT:
         return True
-    return payload.get("department") in (None, who.actor.department)
+    return event.type.startswith("ticket.") and event.payload.get("department") in (
+        None,
+        who.actor.department,
+    )

@@ -1,0 +1,42 @@
+"""Who hears which live event: callers' numbers and words stay with the centre."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.app import event_visible_to
+from hotline.deps import Principal
+from hotline.events import Event
+from hotline.workflow import Actor, Role
+
+EVENTS = {
+    "ringing": Event("call.ringing", {"caller_number": "13812345678", "call_id": 1}),
+    "transcript": Event("transcript.final", {"uuid": "u", "text": "我家楼下的工地每晚施工"}),
+    "suggestion": Event("classification.suggested", {"uuid": "u", "suggestion": {}}),
+    "hot topic": Event("hotspot.alert", {"place": "牧野区某小区", "ticket_count": 9}),
+    "ZJ dispatch": Event("ticket.dispatched", {"ticket_id": 1, "department": "ZJ"}),
+    "CG dispatch": Event("ticket.dispatched", {"ticket_id": 2, "department": "CG"}),
+    "rectification": Event("ticket.rectification_opened", {"ticket_id": 1, "due": "…"}),
+}
+
+
+def who(role: Role, department: str | None = None) -> Principal:
+    return Principal(1, Actor("someone", role, department), "someone", None)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "hears"),
+    [
+        (who(Role.OPERATOR), set(EVENTS)),
+        (who(Role.DISPATCHER), set(EVENTS)),
+        (who(Role.SUPERVISOR), set(EVENTS)),
+        (who(Role.ADMIN), set(EVENTS)),
+        (who(Role.DEPARTMENT, "ZJ"), {"ZJ dispatch", "rectification"}),
+        (who(Role.MONITOR), set()),
+    ],
+    ids=["operator", "dispatcher", "supervisor", "admin", "department", "monitor"],
+)
+def test_the_live_stream_tells_each_viewer_what_is_theirs(
+    viewer: Principal, hears: set[str]
+) -> None:
+    assert {name for name, event in EVENTS.items() if event_visible_to(viewer, event)} == hears
