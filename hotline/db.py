@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, make_url
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -42,7 +42,12 @@ def make_engine(url: str) -> Engine:
     # Connections kept open cover the calls a worker usually has in flight: past pool_size, each
     # call opens a connection (a new PostgreSQL backend) and closes it afterwards. At most 30 per
     # worker, as before; docs/deploy.md sizes max_connections from it.
-    return create_engine(url, pool_size=20, max_overflow=10, pool_pre_ping=True)
+    # A database host that stops answering fails a request in seconds, not after the system's
+    # TCP timeout of minutes (a connect_timeout in the URL wins).
+    connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": 10}
+    return create_engine(
+        url, pool_size=20, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
