@@ -240,9 +240,9 @@ def _readiness(svc: Services) -> dict[str, str]:
 
 def event_visible_to(who: Principal, event: Event) -> bool:
     """Who hears what on the live stream. The centre hears everything. Department staff hear
-    their own department's ticket events, and those that name no department; not calls,
-    transcripts or suggestions, which carry callers' numbers and words. Social supervisors read
-    figures, not the live stream."""
+    their own department's ticket events, and those that name no department; not the centre's
+    calls, and above all not transcripts and routing suggestions, which carry what every caller
+    said. Social supervisors read figures, not the live stream."""
     role = who.actor.role
     if role == Role.MONITOR:
         return False

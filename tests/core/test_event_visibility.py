@@ -1,4 +1,4 @@
-"""Who hears which live event: callers' numbers and words stay with the centre."""
+"""Who hears which live event: what callers say, and the centre's calls, stay with the centre."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hotline.events import Event
 from hotline.workflow import Actor, Role
 
 EVENTS = {
-    "ringing": Event("call.ringing", {"caller_number": "13812345678", "call_id": 1}),
+    "ringing": Event("call.ringing", {"caller": "138****5678", "call_id": 1}),
     "transcript": Event("transcript.final", {"uuid": "u", "text": "我家楼下的工地每晚施工"}),
     "suggestion": Event("classification.suggested", {"uuid": "u", "suggestion": {}}),
     "hot topic": Event("hotspot.alert", {"place": "牧野区某小区", "ticket_count": 9}),
