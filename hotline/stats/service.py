@@ -57,11 +57,7 @@ def department_figures(
     left_inbox = func.coalesce(Dispatch.ended_at, now)
     sign_settled = or_(Dispatch.signed_at.is_not(None), Dispatch.sign_due < left_inbox)
     # A reply clock standing still for the citizen's 补正 is not yet due.
-    waiting_for_citizen = and_(
-        Dispatch.ended_at.is_(None),
-        Ticket.supplement_since.is_not(None),
-        Ticket.supplement_tolerated.is_(False),
-    )
+    waiting_for_citizen = and_(Dispatch.ended_at.is_(None), Ticket.reply_clock_paused)
     reply_settled = or_(
         Dispatch.replied_at.is_not(None),
         and_(Dispatch.reply_due < left_inbox, ~waiting_for_citizen),

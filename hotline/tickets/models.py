@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ColumnElement, Date, ForeignKey, Index, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base
@@ -77,6 +78,16 @@ class Ticket(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    @hybrid_property
+    def reply_clock_paused(self) -> bool:
+        """Waiting for the citizen's 补正: the reply clock stands still (not so for 容缺受理)."""
+        return self.supplement_since is not None and not self.supplement_tolerated
+
+    @reply_clock_paused.inplace.expression
+    @classmethod
+    def _reply_clock_paused_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.supplement_since.is_not(None), cls.supplement_tolerated.is_(False))
 
 
 class TicketCounter(Base):

@@ -529,7 +529,7 @@ def overdue(now: datetime) -> ColumnElement[bool]:
         and_(
             Ticket.status.in_([Status.DISPATCHED.value, Status.ACCEPTED.value]),
             Ticket.reply_due < now,
-            or_(Ticket.supplement_since.is_(None), Ticket.supplement_tolerated),
+            ~Ticket.reply_clock_paused,
         ),
     )
 

@@ -19,7 +19,7 @@ SEVERITY = {"green": 0, "yellow": 1, "red": 2}
 def flag(ticket: Ticket, now: datetime, due_soon_share: float = SlaPolicy.due_soon_share) -> str:
     """The colour of the clock that is running: signing while dispatched, replying after, none
     while the citizen is asked for 补正 (that clock stands still; not so for 容缺受理)."""
-    if ticket.supplement_since is not None and not ticket.supplement_tolerated:
+    if ticket.reply_clock_paused:
         return "green"
     if ticket.status == Status.DISPATCHED.value:
         due = ticket.sign_due

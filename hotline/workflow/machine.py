@@ -149,17 +149,20 @@ def _positive_days(params: Mapping[str, Any], key: str, maximum: int) -> int:
     return value
 
 
-def _reply_in_hours(state: TicketState, department: str | None, policy: SlaPolicy) -> bool:
-    return state.urgency == "紧急" or department in policy.utility_departments
+def _reply_hours(state: TicketState, department: str | None, policy: SlaPolicy) -> float | None:
+    """The reply limit in clock hours, for the tickets limited in hours; None: working days."""
+    if state.urgency == "紧急":
+        return policy.urgent_reply_hours
+    if department in policy.utility_departments:
+        return policy.utility_outage_reply_hours
+    return None
 
 
 def _reply_deadline(state: TicketState, department: str, ctx: Context) -> DeadlineLike:
-    policy = ctx.policy
-    if state.urgency == "紧急":
-        return ctx.calendar.add_hours(ctx.now, policy.urgent_reply_hours)
-    if department in policy.utility_departments:
-        return ctx.calendar.add_hours(ctx.now, policy.utility_outage_reply_hours)
-    return ctx.calendar.add_working_days(ctx.now, policy.reply_days(state.type))
+    hours = _reply_hours(state, department, ctx.policy)
+    if hours is not None:
+        return ctx.calendar.add_hours(ctx.now, hours)
+    return ctx.calendar.add_working_days(ctx.now, ctx.policy.reply_days(state.type))
 
 
 def _end_wait(state: TicketState, ctx: Context, outcome: str) -> Transition:
@@ -172,7 +175,7 @@ def _end_wait(state: TicketState, ctx: Context, outcome: str) -> Transition:
     until = min(ctx.now, state.supplement_due or ctx.now)
     reply_due, provisional = state.reply_due, state.deadline_provisional
     if reply_due is not None and until > since and not state.supplement_tolerated:
-        if _reply_in_hours(state, state.department, ctx.policy):
+        if _reply_hours(state, state.department, ctx.policy) is not None:
             moved = ctx.calendar.add_hours(reply_due, (until - since).total_seconds() / 3600)
         else:
             paused_days = ctx.calendar.working_days_between(since, until)
