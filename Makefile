@@ -1,7 +1,9 @@
-# Two entry points: `make run` (the demo centre on http://127.0.0.1:8000) and `make test`.
+# Two entry points: `make run` (the demo centre on http://127.0.0.1:8000; another port with
+# `make run PORT=8080`) and `make test`.
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
+PORT ?= 8000
 
 .PHONY: run test lint system-deps clean
 
@@ -14,7 +16,7 @@ $(BIN)/hotline: pyproject.toml
 run: $(BIN)/hotline
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline seed-demo
-	$(BIN)/hotline demo --host 127.0.0.1 --port 8000
+	$(BIN)/hotline demo --host 127.0.0.1 --port $(PORT)
 
 system-deps:
 	bash scripts/install-system-deps.sh

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -42,6 +43,7 @@ from hotline.stats import views as stats_views
 from hotline.tickets import views as ticket_views
 from hotline.tickets.sla import scan_deadlines
 from hotline.web import views as web_views
+from hotline.web.views import FAVICON_URL
 from hotline.workflow import Role
 
 log = logging.getLogger(__name__)
@@ -147,11 +149,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 await stopper()
         svc.close()
 
-    app = FastAPI(
+    # /docs with Swagger UI served from the installed package, not a CDN. No /redoc: ReDoc
+    # fetches its logo from its own CDN whatever it is told.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="12345 政务服务便民热线平台",
         version="0.1.0",
         description="受理、派单、签收、办理、反馈、回访、办结 — 12345 热线工单系统 API",
         lifespan=lifespan,
+        favicon_url=FAVICON_URL,
+        # Swagger UI would otherwise send the spec to its online validator.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.services = svc
     app.state.principals = {}

@@ -10,7 +10,7 @@ import hotline.models  # noqa: F401  (registers every table, so foreign keys res
 from hotline.auth.models import User
 from hotline.auth.service import add_user
 from hotline.calls import cli as calls_cli
-from hotline.cli_errors import refuse
+from hotline.cli_errors import refuse, refuse_unless_port_free
 from hotline.config import InvalidSetting, Settings
 from hotline.db import make_engine, make_session_factory, transaction
 from hotline.directory.service import department as find_department
@@ -36,6 +36,10 @@ app.command("bridge")(calls_cli.bridge)
 app.command("speech-server")(speech_cli.speech_server)
 app.command("demo")(calls_cli.demo)
 
+# Said under every list of the demo logins: their passwords are printed, so they are public.
+DEMO_ONLY = (
+    "以上账号和密码仅供演示：正式使用的系统不要运行 seed-demo，请用 hotline users add 建立账号。"
+)
 DEMO_USERS = (
     # username, role, department, password, display name, softphone extension
     ("operator1", "operator", None, "operator1", "接线员 王芳", "8001"),
@@ -135,6 +139,7 @@ def seed_demo() -> None:
     for username, role, department, password, display, _ in DEMO_USERS:
         where = f" {department}" if department else ""
         typer.echo(f"  {username:<12} {password:<12} {role}{where}  {display}")
+    typer.echo(DEMO_ONLY)
 
 
 @app.command("serve")
@@ -145,6 +150,7 @@ def serve(
 ) -> None:
     """Serve the API and the pages."""
     settings = _settings()
+    refuse_unless_port_free(host, port)
     if workers > 1 and settings.audiosocket_port is not None:
         # Every worker would bind the same port and load its own speech model.
         refuse(

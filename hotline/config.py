@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class Settings:
     classifier_model: str | None = None
     token_hours: float = 12
     scan_interval_seconds: float = 60
+    # The centre's time zone: deadlines, "today" and every date the pages show or send.
+    time_zone: str = "Asia/Shanghai"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -35,6 +38,7 @@ class Settings:
             scan_interval_seconds=_positive(
                 env, "HOTLINE_SCAN_INTERVAL", cls.scan_interval_seconds
             ),
+            time_zone=_time_zone(env, "HOTLINE_TIME_ZONE", cls.time_zone),
         )
 
 
@@ -62,3 +66,14 @@ def _positive(env: dict[str, str], name: str, default: float) -> float:
     if not value > 0:  # also refuses nan
         raise InvalidSetting(f"{name} 必须是正数，而不是 {raw!r}")
     return value
+
+
+def _time_zone(env: dict[str, str], name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidSetting(
+            f"{name} 必须是 IANA 时区名（如 Asia/Shanghai），而不是 {raw!r}"
+        ) from None
+    return raw

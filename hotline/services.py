@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,9 +24,10 @@ LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 CALENDAR_RELOAD_SECONDS = 300
 
 
-def local_now() -> datetime:
-    """Naive local time (Asia/Shanghai): deadlines are wall-clock times at the centre."""
-    return datetime.now(LOCAL_TIME).replace(tzinfo=None, microsecond=0)
+def local_now(zone: ZoneInfo = LOCAL_TIME) -> datetime:
+    """Naive local time (Asia/Shanghai unless the centre is set elsewhere): deadlines are
+    wall-clock times at the centre."""
+    return datetime.now(zone).replace(tzinfo=None, microsecond=0)
 
 
 def jsonable(value: Any) -> Any:
@@ -58,7 +60,8 @@ class Services:
         self._calendar: WorkCalendar | None = None
         self._calendar_loaded = 0.0
         self._calendar_lock = threading.Lock()
-        self.clock = local_now
+        self.time_zone = ZoneInfo(settings.time_zone)
+        self.clock: Callable[[], datetime] = partial(local_now, self.time_zone)
         # Integration points for the parts that react to tickets (calls, routing labels, KB).
         self.ticket_created_hooks: list[Callable[[Session, Any, dict[str, Any]], None]] = []
         self.ticket_action_hooks: list[Callable[..., None]] = []

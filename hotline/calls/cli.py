@@ -13,7 +13,7 @@ import typer
 import uvicorn
 
 from hotline.calls.runner import CallBridge
-from hotline.cli_errors import refuse
+from hotline.cli_errors import refuse, refuse_unless_port_free
 from hotline.config import Settings
 from hotline.services import Services
 from telephony.ami import parse_ami_url
@@ -67,6 +67,7 @@ def demo(
 ) -> None:
     """The demo centre: a simulated switchboard sends calls, the bridge records them, the
     server shows them, and operators can transfer them with one key."""
+    refuse_unless_port_free(host, port)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_demo(Settings.from_env(), host, port, interval, seed))
 
@@ -75,7 +76,7 @@ async def _demo(
     settings: Settings, host: str, port: int, interval: float, seed: int | None
 ) -> None:
     from hotline.app import create_app
-    from hotline.cli import DEMO_USERS
+    from hotline.cli import DEMO_ONLY, DEMO_USERS
 
     switchboard = SwitchboardSimulator()
     ami_port = await switchboard.start("127.0.0.1", 0)
@@ -90,6 +91,7 @@ async def _demo(
     for username, role, _, password, display, extension in DEMO_USERS:
         phone = f"  分机 {extension}" if extension else ""
         typer.echo(f"  {username:<12} {password:<12} {role:<10} {display}{phone}")
+    typer.echo(DEMO_ONLY)
     try:
         await server.serve()
     finally:

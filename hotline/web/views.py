@@ -11,7 +11,9 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from hotline.deps import Principal, load_principal, principal
+from hotline.directory.models import Department
 from hotline.errors import NotFound, Unauthorized
+from hotline.services import Services
 from hotline.workflow import Role
 
 HERE = Path(__file__).resolve().parent
@@ -20,6 +22,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
 TOKEN_COOKIE = "hotline_token"
+FAVICON_URL = "/static/img/favicon.svg"
 ROLE_LABELS = {
     "operator": "接线员",
     "dispatcher": "派单员",
@@ -97,8 +100,21 @@ def _signed_in(request: Request) -> Principal | None:
 
 
 def _render(request: Request, template: str, **context: Any) -> Response:
+    svc: Services = request.app.state.services
     context.setdefault("common_shortcuts", COMMON_SHORTCUTS)
+    # The pages count "today", periods and countdowns by the centre's clock and zone, not by
+    # the browser's (ui.js): a browser elsewhere, or with a wrong clock, still sees the centre's.
+    context["time_zone"] = svc.settings.time_zone
+    context["centre_now"] = svc.clock().replace(tzinfo=svc.time_zone).isoformat()
     return templates.TemplateResponse(request, template, context)
+
+
+def _department_name(request: Request, code: str | None) -> str | None:
+    if code is None:
+        return None
+    with request.app.state.services.sessions() as session:
+        department = session.get(Department, code)
+    return department.name if department else code
 
 
 @router.get("/")
@@ -155,7 +171,7 @@ def _staff_page(path: str) -> Any:
             user={
                 "name": who.display_name or who.actor.username,
                 "role": ROLE_LABELS.get(role, role),
-                "department": who.actor.department,
+                "department": _department_name(request, who.actor.department),
             },
         )
 
@@ -164,6 +180,12 @@ def _staff_page(path: str) -> Any:
 
 for _path in PAGES:
     router.add_api_route(_path, _staff_page(_path), methods=["GET"])
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """For browsers and tools that ask for it on a page without an icon link (the JSON API)."""
+    return FileResponse(STATIC / "img" / "favicon.ico", media_type="image/x-icon")
 
 
 @router.get("/static/{asset:path}")

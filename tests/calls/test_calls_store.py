@@ -21,10 +21,12 @@ from telephony.sim import load_scenario
 from tests.app_fixtures import Api, Clock
 
 
-def scenario_events(name: str, call_id: str = "1700000000.1") -> list[dict[str, str]]:
-    """A scenario's AMI events as Asterisk would send them, with timestamps."""
+def scenario_events(
+    name: str, call_id: str = "1700000000.1", start: float = 1_795_000_000.0
+) -> list[dict[str, str]]:
+    """A scenario's AMI events as Asterisk would send them, timestamped from ``start``."""
     values = {"id": call_id, "caller": "13900000010"}
-    at = 1_795_000_000.0
+    at = start
     events = []
     for step in load_scenario(name)["steps"]:
         at += float(step.get("delay", 0))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
@@ -10,6 +14,7 @@ from typer.testing import CliRunner
 
 from hotline.cli import app
 from hotline.config import Settings
+from hotline.services import Services
 
 
 @pytest.fixture
@@ -81,6 +86,8 @@ def test_serve_refuses_a_malformed_ami_url_with_a_message(
         ("HOTLINE_TOKEN_HOURS", "twelve", "HOTLINE_TOKEN_HOURS 必须是正数"),
         ("HOTLINE_SCAN_INTERVAL", "0", "HOTLINE_SCAN_INTERVAL 必须是正数"),
         ("HOTLINE_SCAN_INTERVAL", "nan", "HOTLINE_SCAN_INTERVAL 必须是正数"),
+        ("HOTLINE_TIME_ZONE", "Mars/Olympus", "HOTLINE_TIME_ZONE 必须是 IANA 时区名"),
+        ("HOTLINE_TIME_ZONE", "../etc/passwd", "HOTLINE_TIME_ZONE 必须是 IANA 时区名"),
     ],
 )
 def test_a_bad_setting_stops_every_command_naming_it(
@@ -101,6 +108,30 @@ def test_empty_settings_mean_their_defaults() -> None:
     assert settings.audiosocket_port is None
     assert (settings.token_hours, settings.scan_interval_seconds) == (12, 60)
     assert Settings.from_env({"HOTLINE_AUDIOSOCKET_PORT": "0"}).audiosocket_port == 0
+
+
+def test_the_centres_clock_keeps_the_centres_zone() -> None:
+    zone = "America/New_York"
+    services = Services(Settings.from_env({"HOTLINE_TIME_ZONE": zone}))
+    there = datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
+    assert abs(services.clock() - there) < timedelta(seconds=5)
+    services.close()
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_taken_port_is_named_before_anything_starts(
+    env: str, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **options: pytest.fail("uvicorn ran"))
+    monkeypatch.setattr(asyncio, "run", lambda *args, **options: pytest.fail("demo started"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, [command, "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert "端口已被占用" in result.output and "make run PORT=" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_several_workers_need_redis_for_their_events(

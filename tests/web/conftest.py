@@ -14,11 +14,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from hotline.app import create_app
 from hotline.config import Settings
-from tests.app_fixtures import PASSWORD, prepare_database
+from hotline.services import Services
+from tests.app_fixtures import PASSWORD, Clock, prepare_database
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,14 +39,22 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 LOCAL_HOSTS = frozenset({"127.0.0.1"})
+# Far from the centre (UTC+8), so that any date or countdown taken from the browser's zone
+# instead of the centre's shows; on a UTC machine the two zones' dates differ half the day.
+BROWSER_TIME_ZONE = "America/New_York"
 STRAY_WORD = re.compile(r".{0,20}\b(?:null|undefined|NaN)\b.{0,20}")
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def web_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     url = f"sqlite:///{tmp_path_factory.mktemp('web-db') / 'hotline.db'}"
     prepare_database(url)
-    app = create_app(Settings(database_url=url, scan_interval_seconds=3600))
+    return create_app(Settings(database_url=url, scan_interval_seconds=3600))
+
+
+@pytest.fixture(scope="session")
+def base_url(web_app: FastAPI) -> Iterator[str]:
+    app = web_app
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -90,7 +100,10 @@ class Session:
 
     def page(self, viewport: dict[str, int] = DESKTOP) -> Page:
         context = self.browser.new_context(
-            base_url=self.base_url, viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai"
+            base_url=self.base_url,
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id=BROWSER_TIME_ZONE,
         )
         context.set_default_timeout(10_000)
         context.on("request", lambda request: self.requested.append(request.url))
@@ -135,6 +148,23 @@ def people(browser: Browser, base_url: str) -> Iterator[Session]:
     assert not remote, f"pages requested outside 127.0.0.1: {sorted(remote)}"
     assert not session.dialogs, f"unexpected dialogs (script injection?): {session.dialogs}"
     assert not session.script_errors, f"uncaught script errors: {session.script_errors}"
+
+
+@pytest.fixture
+def web_services(web_app: FastAPI, base_url: str) -> Services:
+    """The running app's services (its database, bus and clock)."""
+    services: Services = web_app.state.services
+    return services
+
+
+@pytest.fixture
+def centre_clock(web_services: Services) -> Iterator[Clock]:
+    """The running app's clock, set to a moment the test chooses; the real one after."""
+    real = web_services.clock
+    clock = Clock(real())
+    web_services.clock = clock
+    yield clock
+    web_services.clock = real
 
 
 @pytest.fixture

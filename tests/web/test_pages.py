@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, Route, expect
 
-from tests.web.conftest import PHONE, Session, screenshot
+from tests.web.conftest import DESKTOP, LOCAL_HOSTS, PHONE, Session, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,48 @@ def test_public_page_fits_a_phone(people: Session) -> None:
     page.goto("/public")
     expect(page.locator("#ratings-table")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # No keyboard on a phone: the shortcut bar would only cover the page.
+    expect(page.locator("footer.shortcuts")).to_be_hidden()
     screenshot(page, "public-phone")
+    desktop = people.page()
+    desktop.goto("/public")
+    expect(desktop.locator("footer.shortcuts")).to_be_visible()
+
+
+def test_every_page_has_an_icon(base_url: str, api_token) -> None:  # type: ignore[no-untyped-def]
+    cookies = {"hotline_token": api_token("adm")}
+    for path in ["/login", "/public", *STAFF_PAGES.values(), "/docs"]:
+        page = httpx.get(f"{base_url}{path}", cookies=cookies).text
+        icon = re.search(r'<link[^>]+rel="(?:shortcut )?icon"[^>]+href="([^"]+)"', page)
+        assert icon, f"{path} links no icon"
+        assert httpx.get(f"{base_url}{icon[1]}").status_code == 200, path
+    # Asked for by browsers on what has no icon link, such as the JSON API.
+    default = httpx.get(f"{base_url}/favicon.ico")
+    assert default.status_code == 200 and default.headers["content-type"] == "image/x-icon"
+
+
+def test_api_docs_render_with_no_way_out(browser: Browser, base_url: str) -> None:
+    # Not `people`: the API's reference rightly names the JSON value null.
+    context = browser.new_context(base_url=base_url, viewport=DESKTOP)
+    refused: list[str] = []
+
+    def only_this_machine(route: Route) -> None:
+        # Nothing may leave the machine: a centre's network often has no way out.
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_machine)
+    page = context.new_page()
+    page.goto("/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert page.locator(".opblock").count() > 20
+    expect(page.get_by_text("/api/tickets").first).to_be_visible()
+    screenshot(page, "api-docs")
+    context.close()
+    assert refused == []
 
 
 def test_social_supervisors_land_on_the_figures_and_nothing_else(

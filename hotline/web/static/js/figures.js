@@ -2,7 +2,7 @@
 // page: centre figures, charts, the ranking table, exports, and the call service level.
 import * as api from "./api.js";
 import { barChart } from "./charts.js";
-import { $, altKeys, el, explain, percent, toast, unavailableNote } from "./ui.js";
+import { $, addDays, altKeys, centreToday, el, explain, percent, toast, unavailableNote } from "./ui.js";
 
 const COLUMNS = [
   ["rank", "排名", String],
@@ -19,8 +19,6 @@ const COLUMNS = [
   ["overdue_now", "当前超期", String],
   ["score", "综合得分", (v) => (v === null ? "—" : Number(v).toFixed(1))],
 ];
-const pad = (n) => String(n).padStart(2, "0");
-const isoDate = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 
 function period() {
   return { start: $("#start").value, end: $("#end").value, by: $("#by").value };
@@ -67,11 +65,22 @@ export async function loadOptional(box, what, fetch, render) {
   }
 }
 
-function callLevel(stats) {
+const seconds = (value) => (value === null || value === undefined ? "—" : `${Number(value).toFixed(1)} 秒`);
+
+// GET /api/stats/calls: the period's totals (docs/kpis.md).
+function callLevel({ totals, standard }) {
+  const level = figure("15 秒接通率", percent(totals.service_level_15s), "fig-15s");
+  if (totals.meets_standard !== null) {
+    level.append(el("span", { class: totals.meets_standard ? "muted" : "error" },
+      `${totals.meets_standard ? "达到" : "未达到"}标准 ${percent(standard)}`));
+  }
   return el("div", { class: "cards" },
-    figure("15 秒接通率", percent(stats.answered_within_15s_rate), "fig-15s"),
-    figure("呼损率", percent(stats.abandonment_rate), "fig-abandon"),
-    figure("平均等待", stats.avg_wait === undefined || stats.avg_wait === null ? "—" : `${Number(stats.avg_wait).toFixed(0)} 秒`, "fig-wait"));
+    figure("人工服务请求", totals.offered, "fig-offered"),
+    figure("接通", totals.answered, "fig-answered"),
+    level,
+    figure("呼损率", percent(totals.abandonment_rate), "fig-abandon"),
+    figure("平均等待", seconds(totals.avg_wait_seconds), "fig-wait"),
+    figure("平均通话", seconds(totals.avg_handle_seconds), "fig-handle"));
 }
 
 // Loads the figures now and whenever the period changes (Alt+R); `more` adds a page's own parts.
@@ -86,9 +95,10 @@ export function startFigures(more = async () => {}) {
     const { start, end } = period();
     loadOptional($("#call-level"), "话务统计服务", () => api.callStats({ start, end }), callLevel);
   }
-  const today = new Date();
-  $("#end").value = isoDate(today);
-  $("#start").value = isoDate(new Date(today.getTime() - 6 * 86400000));
+  // The last seven days up to the centre's today (not the browser's, which may lag a day).
+  const today = centreToday();
+  $("#end").value = today;
+  $("#start").value = addDays(today, -6);
   $("#period").addEventListener("submit", refresh);
   altKeys({ r: refresh });
   refresh();

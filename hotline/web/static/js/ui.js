@@ -87,12 +87,60 @@ export function showLive(connected) {
   if (badge) badge.hidden = !connected;
 }
 
-// --- time
+// --- time: the centre's clock and zone (base.html's data-time-zone, data-centre-now), never
+// the browser's. The API's times without an offset are wall-clock times at the centre.
 const pad = (n) => String(n).padStart(2, "0");
+const centre = document.documentElement.dataset;
+export const CENTRE_TIME_ZONE = centre.timeZone || "Asia/Shanghai";
+// The server's clock governs deadlines; a browser whose clock is off still counts by it.
+const clockSkew = centre.centreNow ? Date.parse(centre.centreNow) - Date.now() : 0;
+export const centreNow = () => Date.now() + clockSkew;
+
+const WALL_CLOCK = new Intl.DateTimeFormat("en-US", {
+  timeZone: CENTRE_TIME_ZONE, hourCycle: "h23",
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+});
+
+// The centre's wall clock at an instant: {year, month, day, hour, minute, second}.
+function wallClock(instant) {
+  const parts = {};
+  for (const { type, value } of WALL_CLOCK.formatToParts(instant)) parts[type] = Number(value);
+  return parts;
+}
+
+// How far the centre's wall clock is ahead of UTC at an instant, in milliseconds.
+const offsetAt = (instant) => {
+  const p = wallClock(instant);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(instant / 1000) * 1000;
+};
+const HAS_OFFSET = /(?:Z|[+-]\d\d:?\d\d)$/i;
+
+// Milliseconds since the epoch for an API time: with an offset as written; without one, as
+// the centre's wall clock (twice, so a daylight-saving change in the zone is found).
+export function instantOf(iso) {
+  if (!iso) return NaN;
+  const text = String(iso).replace(/(\.\d{3})\d+/, "$1");
+  if (HAS_OFFSET.test(text)) return Date.parse(text);
+  const wall = Date.parse(`${text.length === 10 ? `${text}T00:00:00` : text}Z`);
+  if (Number.isNaN(wall)) return NaN;
+  return wall - offsetAt(wall - offsetAt(wall));
+}
+
+const dateOf = (p) => `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+
 export function formatTime(iso) {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const instant = instantOf(iso);
+  if (Number.isNaN(instant)) return "—";
+  const p = wallClock(instant);
+  return `${dateOf(p)} ${pad(p.hour)}:${pad(p.minute)}`;
+}
+
+// The centre's date today, and a date some days before or after it (YYYY-MM-DD).
+export const centreToday = () => dateOf(wallClock(centreNow()));
+export function addDays(isoDate, days) {
+  const [year, month, day] = isoDate.split("-").map(Number);
+  const moved = new Date(Date.UTC(year, month - 1, day + days));
+  return `${moved.getUTCFullYear()}-${pad(moved.getUTCMonth() + 1)}-${pad(moved.getUTCDate())}`;
 }
 
 export function formatDuration(ms) {
@@ -103,9 +151,9 @@ export function formatDuration(ms) {
   return hours ? `${hours}小时${minutes % 60}分` : `${minutes % 60}分`;
 }
 
-export function countdown(iso, now = Date.now()) {
+export function countdown(iso, now = centreNow()) {
   if (!iso) return "";
-  const left = new Date(iso).getTime() - now;
+  const left = instantOf(iso) - now;
   return left >= 0 ? `剩 ${formatDuration(left)}` : `超期 ${formatDuration(left)}`;
 }
 
