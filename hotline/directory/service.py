@@ -63,6 +63,12 @@ def department(session: Session, code: str) -> Department:
     return found
 
 
+def department_name(session: Session, code: str | None) -> str | None:
+    """What people read for a department: its name; the code itself if it is not known."""
+    found = session.get(Department, code) if code else None
+    return found.name if found else code
+
+
 def division(session: Session, code: str) -> Division:
     found = session.get(Division, code)
     if found is None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.deps import services
+from hotline.directory.service import department_name
 from hotline.errors import NotFound
 from hotline.services import Services, jsonable
 from hotline.stats import service as stats
@@ -73,6 +74,8 @@ def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
             "content": ticket.content,
             "created_at": ticket.created_at,
             "department": shown.department_code,
+            # Citizens read the department's name; the code means nothing to them.
+            "department_name": department_name(session, shown.department_code),
             "reply_due": shown.reply_due,
             "reply": replies.data.get("content") if replies else None,
             "rating": ticket.rating,

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from hotline.deps import Principal, load_principal, principal
-from hotline.directory.models import Department
+from hotline.directory.service import department_name
 from hotline.errors import NotFound, Unauthorized
 from hotline.services import Services
 from hotline.workflow import Role
@@ -109,14 +109,6 @@ def _render(request: Request, template: str, **context: Any) -> Response:
     return templates.TemplateResponse(request, template, context)
 
 
-def _department_name(request: Request, code: str | None) -> str | None:
-    if code is None:
-        return None
-    with request.app.state.services.sessions() as session:
-        department = session.get(Department, code)
-    return department.name if department else code
-
-
 @router.get("/")
 def home(request: Request) -> Response:
     who = _signed_in(request)
@@ -162,6 +154,8 @@ def _staff_page(path: str) -> Any:
         if role not in page.roles and role != Role.ADMIN.value:
             return RedirectResponse(HOME_BY_ROLE.get(role, "/public"), status_code=303)
         nav = [p for p in PAGES.values() if role in p.roles or role == Role.ADMIN.value]
+        with request.app.state.services.sessions() as session:
+            department = department_name(session, who.actor.department)
         return _render(
             request,
             f"{path.strip('/')}.html",
@@ -171,7 +165,7 @@ def _staff_page(path: str) -> Any:
             user={
                 "name": who.display_name or who.actor.username,
                 "role": ROLE_LABELS.get(role, role),
-                "department": _department_name(request, who.actor.department),
+                "department": department,
             },
         )
 

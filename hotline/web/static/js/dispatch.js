@@ -1,13 +1,14 @@
 // Dispatch desk: new tickets with their routing suggestion, returns to rule on, extensions, 补正.
 import * as api from "./api.js";
-import { el, initLayout, waitingForCitizen } from "./ui.js";
+import { departmentName, el, initLayout, loadDepartments, waitingForCitizen } from "./ui.js";
 import { desk } from "./desk.js";
 
 initLayout();
+await loadDepartments();
 
 const suggestionLine = (t) =>
   t.suggested_department || t.chosen_department
-    ? el("span", { class: "muted" }, `建议 ${t.suggested_department || "—"} · 接线员选 ${t.chosen_department || "—"}`)
+    ? el("span", { class: "muted" }, `建议 ${departmentName(t.suggested_department)} · 接线员选 ${departmentName(t.chosen_department)}`)
     : null;
 
 async function returnedWithReasons() {
@@ -18,7 +19,7 @@ async function returnedWithReasons() {
 
 const lastReturn = (t) => {
   const latest = t.returns?.at(-1);
-  return latest ? el("span", { class: "reason" }, `${latest.department} 退单「${latest.category}」：${latest.reason}`) : null;
+  return latest ? el("span", { class: "reason" }, `${departmentName(latest.department)} 退单「${latest.category}」：${latest.reason}`) : null;
 };
 
 desk({
@@ -35,7 +36,7 @@ desk({
       count: "#extension-count",
       load: async () =>
         (await api.listTickets({ status: "accepted", page_size: 200 })).items.filter((t) => t.extension_pending_days),
-      extra: (t) => el("span", { class: "reason" }, `${t.department} 申请延期 ${t.extension_pending_days} 个工作日`),
+      extra: (t) => el("span", { class: "reason" }, `${departmentName(t.department)} 申请延期 ${t.extension_pending_days} 个工作日`),
     },
     {
       // The centre tells the citizen what is missing and records what they bring by phone.

@@ -91,7 +91,7 @@ async function lookUp(number, phone) {
         el("dt", {}, "状态"), el("dd", { id: "public-status" }, ticket.status_label),
         ticket.merged_into ? [el("dt", {}, "合并办理"), el("dd", {}, `随工单 ${ticket.merged_into} 一并办理`)] : [],
         el("dt", {}, "诉求"), el("dd", { class: "content" }, ticket.content),
-        el("dt", {}, "承办单位"), el("dd", {}, ticket.department || "待派单"),
+        el("dt", {}, "承办单位"), el("dd", { id: "public-department" }, ticket.department_name || "待派单"),
         el("dt", {}, "办结时限"), el("dd", {}, formatTime(ticket.reply_due)),
         el("dt", {}, "办理结果"), el("dd", { class: "content" }, ticket.reply || "办理中"),
         el("dt", {}, "评价"), el("dd", { id: "public-rating" }, ticket.rating || "未评价")),

@@ -3,11 +3,18 @@
 import * as api from "./api.js";
 import { loadOptional, startFigures } from "./figures.js";
 import {
-  $, actionBar, el, explain, initLayout, queueItem, showLive, tickCountdowns, ticketDetail,
-  ticketHeader, toast,
+  $, actionBar, departmentName, el, explain, initLayout, loadDepartments, queueItem, showLive,
+  tickCountdowns, ticketDetail, ticketHeader, toast,
 } from "./ui.js";
 
 initLayout();
+await loadDepartments();
+
+// A list line names the department that holds the ticket.
+const lineEnd = (t) => [
+  el("span", { class: "muted" }, t.department ? departmentName(t.department) : "待派单"),
+  t.supervised ? el("span", { class: "reason" }, "已督办") : null,
+];
 
 async function openTicket(id) {
   const ticket = await api.getTicket(id);
@@ -28,10 +35,9 @@ async function loadLists() {
   const overdueIds = new Set(overdue.map((t) => t.id));
   const overdueRows = overdue.map((t) => ({ ...t, sla_flag: "red" }));
   const dueSoon = running.items.filter((t) => t.sla_flag === "yellow" && !overdueIds.has(t.id));
-  const supervisedTag = (t) => (t.supervised ? el("span", { class: "reason" }, "已督办") : null);
   const fill = (list, count, tickets) => {
     $(count).textContent = tickets.length;
-    $(list).replaceChildren(...(tickets.length ? tickets.map((t) => queueItem(t, openTicket, supervisedTag(t)))
+    $(list).replaceChildren(...(tickets.length ? tickets.map((t) => queueItem(t, openTicket, lineEnd(t)))
       : [el("li", { class: "muted" }, "暂无")]));
   };
   fill("#overdue", "#overdue-count", overdueRows);
@@ -42,7 +48,7 @@ $("#search-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
     const { items } = await api.listTickets({ q: $("#search-q").value.trim(), page_size: 20 });
-    $("#search-results").replaceChildren(...(items.length ? items.map((t) => queueItem(t, openTicket))
+    $("#search-results").replaceChildren(...(items.length ? items.map((t) => queueItem(t, openTicket, lineEnd(t)))
       : [el("li", { class: "muted" }, "没有找到工单。")]));
   } catch (error) {
     toast(explain(error), "error");
@@ -54,7 +60,7 @@ function hotspotList(spots) {
   return el("ul", { class: "hotspots" }, spots.map((s) => el("li", {},
     el("strong", {}, `${s.place || s.division || ""} ${[].concat(s.keywords || []).join("、")}`),
     ` ${s.ticket_count} 件（常态每周 ${s.baseline_weekly ?? "—"} 件）`,
-    s.department ? el("span", { class: "tag" }, s.department) : null)));
+    s.department ? el("span", { class: "tag" }, departmentName(s.department)) : null)));
 }
 
 startFigures(async () => {

@@ -180,19 +180,27 @@ export function fillSelect(select, options, { blank } = {}) {
   );
 }
 
-// --- departments: one cached look-up for every page
+// --- departments: people read names, not codes. Staff pages load the list once, before they
+// render (await loadDepartments()); then departmentName() answers at once.
+const departmentsByCode = new Map();
 let departmentList;
-export async function departmentNames() {
-  departmentList ??= api.departments().catch(() => []);
+export function loadDepartments() {
+  departmentList ??= api.departments()
+    .then((list) => {
+      for (const d of list) departmentsByCode.set(d.code, d);
+      return list;
+    })
+    .catch(() => []);
   return departmentList;
 }
-export async function departmentName(code) {
+// The name, with the code after it for those who work with codes; the code alone if unknown.
+export function departmentName(code) {
   if (!code) return "—";
-  const found = (await departmentNames()).find((d) => d.code === code);
+  const found = departmentsByCode.get(code);
   return found ? `${found.name}（${code}）` : code;
 }
 export async function departmentOptions() {
-  return (await departmentNames()).filter((d) => d.active).map((d) => [d.code, `${d.code} ${d.name}`]);
+  return (await loadDepartments()).filter((d) => d.active).map((d) => [d.code, departmentName(d.code)]);
 }
 
 // --- a ticket, read-only
@@ -241,13 +249,14 @@ export function ticketDetail(ticket) {
     field("市民", `${ticket.citizen_name || "（未留姓名）"} ${ticket.citizen_phone}${ticket.real_name ? " · 实名" : ""}`),
     field("地址", ticket.address || "—"),
     field("区县", ticket.division || "—"),
-    field("承办单位", ticket.department || "—"),
+    field("承办单位", departmentName(ticket.department)),
     field("签收时限", formatTime(ticket.sign_due)),
     field("办结时限", formatTime(ticket.reply_due)),
   );
   if (ticket.suggested_department) {
-    dl.append(...field("系统建议", `${ticket.suggested_department}${ticket.chosen_department ? `（接线员选择 ${ticket.chosen_department}）` : ""}`));
+    dl.append(...field("系统建议", departmentName(ticket.suggested_department)));
   }
+  if (ticket.chosen_department) dl.append(...field("接线员选择", departmentName(ticket.chosen_department)));
   if (ticket.extension_pending_days) dl.append(...field("延期申请", `${ticket.extension_pending_days} 个工作日`));
   if (ticket.rating) dl.append(...field("评价", `${ticket.rating}${ticket.solved === false ? " · 未解决" : ""}`));
   if (ticket.rectification_due) dl.append(...field("整改时限", formatTime(ticket.rectification_due)));
@@ -258,7 +267,7 @@ export function ticketDetail(ticket) {
   const parts = [dl];
   if (ticket.supplements?.length) {
     parts.push(el("h4", {}, "补正告知"), el("ul", { class: "supplements" }, ticket.supplements.map((s) =>
-      el("li", {}, `${formatTime(s.requested_at)} ${s.department} ${s.tolerated ? "容缺受理" : "一次性告知"}（限 ${formatTime(s.due)}）：`,
+      el("li", {}, `${formatTime(s.requested_at)} ${departmentName(s.department)} ${s.tolerated ? "容缺受理" : "一次性告知"}（限 ${formatTime(s.due)}）：`,
         el("ol", {}, s.items.map((item) => el("li", {}, item))),
         s.note ? el("div", { class: "muted" }, s.note) : null,
         s.commitment ? el("div", { class: "muted" }, `申请人书面承诺：${s.commitment}`) : null,
@@ -268,7 +277,7 @@ export function ticketDetail(ticket) {
     parts.push(
       el("h4", {}, "退单记录"),
       el("ul", { class: "returns" }, ticket.returns.map((r) =>
-        el("li", {}, `${formatTime(r.returned_at)} ${r.department}「${r.category}」${r.reason}`,
+        el("li", {}, `${formatTime(r.returned_at)} ${departmentName(r.department)}「${r.category}」${r.reason}`,
           r.ruling ? ` → ${r.ruling === "insist" ? "强派" : "同意改派"}${r.improper ? "（不当退单）" : ""}` : " → 待裁定"))),
     );
   }
@@ -278,14 +287,14 @@ export function ticketDetail(ticket) {
   }
   if (ticket.history?.length) {
     parts.push(el("h4", {}, "办理过程"), el("ol", { class: "history" }, ticket.history.map((h) =>
-      el("li", {}, el("time", {}, formatTime(h.at)), ` ${HISTORY_LABELS[h.action] || h.action} · ${h.actor}${h.department ? `（${h.department}）` : ""}`,
+      el("li", {}, el("time", {}, formatTime(h.at)), ` ${HISTORY_LABELS[h.action] || h.action} · ${h.actor}${h.department ? ` · ${departmentName(h.department)}` : ""}`,
         historyNote(h.data)))));
   }
   return el("div", { class: "ticket-detail" }, parts);
 }
 
 function historyNote(data) {
-  const text = data && (data.reason || data.content || data.answer || data.note || data.department);
+  const text = data && (data.reason || data.content || data.answer || data.note || (data.department && departmentName(data.department)));
   return text ? el("div", { class: "muted" }, String(text)) : null;
 }
 
