@@ -1,5 +1,5 @@
 """People read names where the system keeps codes: a department is 市生态环境局, not HB, on the
-dispatch desk, the department's page, the supervisor's lists and the public look-up."""
+dispatch desk, the department's page, the supervisor's lists and the public look-up; a district is 红旗区, not HQ."""
 
 from __future__ import annotations
 
@@ -20,9 +20,13 @@ def test_departments_are_shown_by_name(
     departments = call_api("sup", "GET", "/api/departments").json()
     name = next(d["name"] for d in departments if d["code"] == "HB")
     shown = f"{name}（HB）"  # staff pages: the name, the code after it
+    divisions = call_api("sup", "GET", "/api/divisions").json()
+    district = next(d for d in divisions if d["kind"] == "district")
     phone = "13900008888"
     body = {"content": "工厂夜间排放刺鼻气味", "citizen_phone": phone, "type": "投诉"}
-    chosen = call_api("op", "POST", "/api/tickets", {**body, "department": "HB"}).json()
+    chosen = call_api(
+        "op", "POST", "/api/tickets", {**body, "department": "HB", "division": district["code"]}
+    ).json()
     dispatched = call_api("op", "POST", "/api/tickets", body).json()
     reply = call_api(
         "disp",
@@ -37,6 +41,7 @@ def test_departments_are_shown_by_name(
     expect(line).to_contain_text(f"接线员选 {shown}")
     line.click()
     expect(dispatcher.locator("#detail .facts")).to_contain_text(f"接线员选择{shown}")
+    expect(dispatcher.locator("#detail .facts")).to_contain_text(f"区县{district['name']}")
     dispatcher.click('#detail [data-action="dispatch"]')
     expect(dispatcher.locator('#detail form [name="department"] option:checked')).to_have_text(
         shown

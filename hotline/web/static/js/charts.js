@@ -14,8 +14,10 @@ function svg(tag, attrs = {}, text = null) {
  */
 export function barChart(rows, { title, max, format = String } = {}) {
   const rowHeight = 26;
-  const labelWidth = 150;
-  const width = 560;
+  // On a phone the chart is drawn narrower, so that scaling it to the screen keeps its text legible.
+  const phone = window.matchMedia("(max-width: 600px)").matches;
+  const labelWidth = phone ? 120 : 150;
+  const width = phone ? 360 : 560;
   const barSpace = width - labelWidth - 70;
   const top = 28;
   const height = top + rows.length * rowHeight + 8;

@@ -1,12 +1,12 @@
 // Department portal: the inbox by deadline, signing, returns, extensions, 补正, replies, rectification.
 import * as api from "./api.js";
 import {
-  el, formatTime, initLayout, instantOf, loadDepartments, runningDeadline, waitingForCitizen,
+  el, formatTime, initLayout, instantOf, loadNames, runningDeadline, waitingForCitizen,
 } from "./ui.js";
 import { desk } from "./desk.js";
 
 initLayout();
-await loadDepartments();
+await loadNames();
 
 const byDeadline = (a, b) =>
   instantOf(runningDeadline(a) || "9999-12-31") - instantOf(runningDeadline(b) || "9999-12-31");

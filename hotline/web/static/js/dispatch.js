@@ -1,10 +1,10 @@
 // Dispatch desk: new tickets with their routing suggestion, returns to rule on, extensions, 补正.
 import * as api from "./api.js";
-import { departmentName, el, initLayout, loadDepartments, waitingForCitizen } from "./ui.js";
+import { departmentName, el, initLayout, loadNames, waitingForCitizen } from "./ui.js";
 import { desk } from "./desk.js";
 
 initLayout();
-await loadDepartments();
+await loadNames();
 
 const suggestionLine = (t) =>
   t.suggested_department || t.chosen_department

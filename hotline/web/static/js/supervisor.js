@@ -3,12 +3,12 @@
 import * as api from "./api.js";
 import { loadOptional, startFigures } from "./figures.js";
 import {
-  $, actionBar, departmentName, el, explain, initLayout, loadDepartments, queueItem, showLive,
+  $, actionBar, departmentName, divisionName, el, explain, initLayout, loadNames, queueItem, showLive,
   tickCountdowns, ticketDetail, ticketHeader, toast,
 } from "./ui.js";
 
 initLayout();
-await loadDepartments();
+await loadNames();
 
 // A list line names the department that holds the ticket.
 const lineEnd = (t) => [
@@ -58,7 +58,7 @@ $("#search-form").addEventListener("submit", async (event) => {
 function hotspotList(spots) {
   if (!spots.length) return el("p", { class: "muted" }, "暂无热点。");
   return el("ul", { class: "hotspots" }, spots.map((s) => el("li", {},
-    el("strong", {}, `${s.place || s.division || ""} ${[].concat(s.keywords || []).join("、")}`),
+    el("strong", {}, `${s.place || (s.division ? divisionName(s.division) : "")} ${[].concat(s.keywords || []).join("、")}`),
     ` ${s.ticket_count} 件（常态每周 ${s.baseline_weekly ?? "—"} 件）`,
     s.department ? el("span", { class: "tag" }, departmentName(s.department)) : null)));
 }

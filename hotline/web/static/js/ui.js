@@ -180,18 +180,18 @@ export function fillSelect(select, options, { blank } = {}) {
   );
 }
 
-// --- departments: people read names, not codes. Staff pages load the list once, before they
-// render (await loadDepartments()); then departmentName() answers at once.
+// --- names: people read names, not codes. Staff pages load the directory once, before they
+// render (await loadNames()); then departmentName() and divisionName() answer at once.
 const departmentsByCode = new Map();
-let departmentList;
-export function loadDepartments() {
-  departmentList ??= api.departments()
-    .then((list) => {
-      for (const d of list) departmentsByCode.set(d.code, d);
-      return list;
-    })
-    .catch(() => []);
-  return departmentList;
+const divisionsByCode = new Map();
+let namesLoaded;
+export function loadNames() {
+  namesLoaded ??= Promise.all([api.departments(), api.divisions()].map((list) => list.catch(() => [])))
+    .then(([departments, divisions]) => {
+      for (const d of departments) departmentsByCode.set(d.code, d);
+      for (const d of divisions) divisionsByCode.set(d.code, d);
+    });
+  return namesLoaded;
 }
 // The name, with the code after it for those who work with codes; the code alone if unknown.
 export function departmentName(code) {
@@ -199,8 +199,10 @@ export function departmentName(code) {
   const found = departmentsByCode.get(code);
   return found ? `${found.name}（${code}）` : code;
 }
+export const divisionName = (code) => (code ? divisionsByCode.get(code)?.name ?? code : "—");
 export async function departmentOptions() {
-  return (await loadDepartments()).filter((d) => d.active).map((d) => [d.code, departmentName(d.code)]);
+  await loadNames();
+  return [...departmentsByCode.values()].filter((d) => d.active).map((d) => [d.code, departmentName(d.code)]);
 }
 
 // --- a ticket, read-only
@@ -248,7 +250,7 @@ export function ticketDetail(ticket) {
     field("诉求内容", el("span", { class: "content" }, ticket.content)),
     field("市民", `${ticket.citizen_name || "（未留姓名）"} ${ticket.citizen_phone}${ticket.real_name ? " · 实名" : ""}`),
     field("地址", ticket.address || "—"),
-    field("区县", ticket.division || "—"),
+    field("区县", divisionName(ticket.division)),
     field("承办单位", departmentName(ticket.department)),
     field("签收时限", formatTime(ticket.sign_due)),
     field("办结时限", formatTime(ticket.reply_due)),
