@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +17,8 @@ from typer.testing import CliRunner
 from hotline.cli import app
 from hotline.config import Settings
 from hotline.services import Services
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -116,6 +120,16 @@ def test_the_centres_clock_keeps_the_centres_zone() -> None:
     there = datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
     assert abs(services.clock() - there) < timedelta(seconds=5)
     services.close()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is absent")
+def test_make_run_takes_a_port() -> None:
+    def planned(*args: str) -> str:
+        dry_run = ["make", "--dry-run", "--always-make", "run", *args]
+        return subprocess.run(dry_run, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    assert "hotline demo --host 127.0.0.1 --port 8000" in planned()
+    assert "hotline demo --host 127.0.0.1 --port 8080" in planned("PORT=8080")
 
 
 @pytest.mark.parametrize("command", ["serve", "demo"])

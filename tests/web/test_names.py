@@ -1,5 +1,6 @@
 """People read names where the system keeps codes: a department is 市生态环境局, not HB, on the
-dispatch desk, the department's page, the supervisor's lists and the public look-up; a district is 红旗区, not HQ."""
+dispatch desk, the department's page, the supervisor's lists and the public look-up; a district
+is 红旗区, not HQ."""
 
 from __future__ import annotations
 
