@@ -150,7 +150,6 @@ def serve(
 ) -> None:
     """Serve the API and the pages."""
     settings = _settings()
-    refuse_unless_port_free(host, port)
     if workers > 1 and settings.audiosocket_port is not None:
         # Every worker would bind the same port and load its own speech model.
         refuse(
@@ -169,6 +168,7 @@ def serve(
             parse_ami_url(settings.ami_url)
         except ValueError as error:
             refuse(f"HOTLINE_AMI_URL 无效：{error}")
+    refuse_unless_port_free(host, port)
     if workers > 1:
         uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, workers=workers)
         return
