@@ -149,8 +149,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 await stopper()
         svc.close()
 
-    # /docs with Swagger UI served from the installed package, not a CDN. No /redoc: ReDoc
-    # fetches its logo from its own CDN whatever it is told.
+    # /docs with Swagger UI served from the installed package, not a CDN. No ReDoc: it
+    # fetches its logo from its own CDN whatever it is told (/redoc leads to /docs).
     app = FastAPIOffline(
         redoc_url=None,
         title="12345 政务服务便民热线平台",

@@ -176,6 +176,13 @@ for _path in PAGES:
     router.add_api_route(_path, _staff_page(_path), methods=["GET"])
 
 
+@router.get("/redoc")
+def redoc() -> Response:
+    """ReDoc is not served (it fetches its logo from a CDN whatever it is told): its address
+    leads to the same reference in Swagger UI, served offline."""
+    return RedirectResponse("/docs", status_code=308)
+
+
 @router.get("/favicon.ico")
 def favicon() -> FileResponse:
     """For browsers and tools that ask for it on a page without an icon link (the JSON API)."""

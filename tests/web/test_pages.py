@@ -105,7 +105,8 @@ def test_every_page_has_an_icon(base_url: str, api_token) -> None:  # type: igno
     assert default.status_code == 200 and default.headers["content-type"] == "image/x-icon"
 
 
-def test_api_docs_render_with_no_way_out(browser: Browser, base_url: str) -> None:
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_render_with_no_way_out(browser: Browser, base_url: str, path: str) -> None:
     # Not `people`: the API's reference rightly names the JSON value null.
     context = browser.new_context(base_url=base_url, viewport=DESKTOP)
     refused: list[str] = []
@@ -120,7 +121,8 @@ def test_api_docs_render_with_no_way_out(browser: Browser, base_url: str) -> Non
 
     context.route("**/*", only_this_machine)
     page = context.new_page()
-    page.goto("/docs")
+    page.goto(path)
+    expect(page).to_have_url(re.compile("/docs$"))
     expect(page.locator(".opblock").first).to_be_visible()
     assert page.locator(".opblock").count() > 20
     expect(page.get_by_text("/api/tickets").first).to_be_visible()
