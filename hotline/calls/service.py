@@ -20,7 +20,7 @@ from hotline.directory.models import TransferTarget
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.events.core import SHANGHAI
 from hotline.services import jsonable
-from hotline.stats.service import period_bounds
+from hotline.stats.service import check_period, period_bounds
 from hotline.tickets.models import Ticket, TicketAction
 from hotline.tickets.service import mask_phone, normalize_phone
 from hotline.workflow import Actor
@@ -194,15 +194,24 @@ def _transfer_history(
     )
 
 
-def link_ticket_to_call(session: Session, ticket: Ticket, body: dict[str, Any]) -> None:
-    """Ticket-created hook: ``call_id`` in the request links the ticket to its call, and the
-    call's transfers already settled go into the ticket's history."""
+def requested_call(session: Session, body: dict[str, Any]) -> Call | None:
+    """The call a creation request names by ``call_id``; also its ``ticket_intake_checks``
+    check, so a request naming no such call is refused before it takes a number."""
     call_id = body.get("call_id")
     if call_id is None:
-        return
+        return None
     call = session.get(Call, call_id)
     if call is None:
         raise InvalidInput(f"来电记录 {call_id} 不存在", field="call_id")
+    return call
+
+
+def link_ticket_to_call(session: Session, ticket: Ticket, body: dict[str, Any]) -> None:
+    """Ticket-created hook: ``call_id`` in the request links the ticket to its call, and the
+    call's transfers already settled go into the ticket's history."""
+    call = requested_call(session, body)
+    if call is None:
+        return
     ticket.call_id = call.id
     for transfer in call.transfers:
         if transfer["result"] in SETTLED_TRANSFER_RESULTS:
@@ -288,8 +297,7 @@ class CallFilter:
                 f"未知的通话状态：{'、'.join(unknown)}（可选：{'、'.join(CALL_STATES)}）",
                 field="state",
             )
-        if start and end and start > end:
-            raise InvalidInput("开始日期不能晚于结束日期", field="start")
+        check_period(start, end)
         return cls(states, operator or None, start, end, phone or None)
 
 

@@ -93,7 +93,7 @@ def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
 @router.post("/tickets", status_code=201)
 def file_request(body: PublicTicketIn, svc: Services = Depends(services)) -> dict[str, Any]:
     data = service.NewTicket(**body.model_dump(), channel="web")
-    number = take_number(svc, data)
+    number = take_number(svc, data, body.model_dump())
     with svc.unit() as (session, outbox):
         ticket, events = file_ticket(svc, session, WEB_CITIZEN, data, body.model_dump(), number)
         publish_all(outbox, ticket, events)

@@ -100,6 +100,14 @@ def validate(data: NewTicket) -> None:
     normalize_phone(data.citizen_phone)
 
 
+def check_references(session: Session, data: NewTicket, department: str | None) -> None:
+    """What of a new ticket needs the database: its division and chosen department exist."""
+    if data.division:
+        directory.division(session, data.division)
+    if department:
+        directory.department(session, department)
+
+
 def next_number(session: Session, now: datetime) -> str:
     """Readable, sayable numbers: 20261127-000123, one daily sequence, safe under concurrency."""
     day = now.date()
@@ -125,11 +133,10 @@ def create_ticket(
     number: str,
     suggestion: dict[str, Any] | None = None,
 ) -> tuple[Ticket, list[WorkflowEvent]]:
-    """Stores a new ticket under ``number`` (from :func:`next_number`, taken beforehand)."""
+    """Stores a new ticket under ``number`` (from :func:`next_number`, taken beforehand, once
+    :func:`validate` and :func:`check_references` passed)."""
     validate(data)
     phone = normalize_phone(data.citizen_phone)
-    if data.division:
-        directory.division(session, data.division)
     ticket = Ticket(
         number=number,
         channel=data.channel,
