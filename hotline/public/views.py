@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline.deps import services
 from hotline.errors import NotFound
+from hotline.phones import normalize_phone
 from hotline.services import Services, jsonable
 from hotline.stats import service as stats
 from hotline.stats.views import period
@@ -39,7 +40,7 @@ class PublicTicketIn(BaseModel):
 def _find(session: Session, number: str, phone: str) -> Ticket:
     """A ticket by number and the phone it was filed with; a wrong pair is not found."""
     ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip()))
-    if ticket is None or ticket.citizen_phone != service.normalize_phone(phone):
+    if ticket is None or ticket.citizen_phone != normalize_phone(phone, field="phone"):
         raise NotFound("未找到该工单，请核对工单号和手机号")
     return ticket
 

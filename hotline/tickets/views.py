@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.deps import Principal, principal, require, services
 from hotline.errors import InvalidInput
+from hotline.phones import mask_phone, normalize_phone
 from hotline.services import Outbox, Services, jsonable
 from hotline.stats.service import check_period
 from hotline.tickets import service
@@ -58,7 +59,7 @@ def ticket_summary(
             "citizen_name": ticket.citizen_name if show_phone else _mask_name(ticket.citizen_name),
             "citizen_phone": ticket.citizen_phone
             if show_phone
-            else service.mask_phone(ticket.citizen_phone),
+            else mask_phone(ticket.citizen_phone),
             "real_name": ticket.real_name,
             "address": ticket.address,
             "division": ticket.division_code,
@@ -288,7 +289,7 @@ def list_tickets(
         start=datetime.combine(start, time.min) if start else None,
         end=datetime.combine(end + timedelta(days=1), time.min) if end else None,
         text=q,
-        phone=service.normalize_phone(phone) if phone else None,
+        phone=normalize_phone(phone, field="phone") if phone else None,
         page=page,
         page_size=page_size,
     )
