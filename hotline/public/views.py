@@ -94,9 +94,10 @@ def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
 @router.post("/tickets", status_code=201)
 def file_request(body: PublicTicketIn, svc: Services = Depends(services)) -> dict[str, Any]:
     data = service.NewTicket(**body.model_dump(), channel="web")
-    number = take_number(svc, data, body.model_dump())
+    request = body.model_dump()
+    number = take_number(svc, data, request)
     with svc.unit() as (session, outbox):
-        ticket, events = file_ticket(svc, session, WEB_CITIZEN, data, body.model_dump(), number)
+        ticket, events = file_ticket(svc, session, WEB_CITIZEN, data, request, number)
         publish_all(outbox, ticket, events)
         return _public_view(session, ticket)
 

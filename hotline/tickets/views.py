@@ -239,9 +239,10 @@ def create_ticket(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     data = service.NewTicket(**body.model_dump(exclude={"call_id", "department"}))
-    number = take_number(svc, data, body.model_dump())
+    request = body.model_dump()
+    number = take_number(svc, data, request)
     with svc.unit() as (session, outbox):
-        ticket, events = file_ticket(svc, session, who.actor, data, body.model_dump(), number)
+        ticket, events = file_ticket(svc, session, who.actor, data, request, number)
         if body.department:
             ticket.chosen_department = body.department
             if who.actor.role in {Role.DISPATCHER, Role.ADMIN}:
