@@ -42,6 +42,7 @@ from hotline.speech import views as speech_views
 from hotline.stats import views as stats_views
 from hotline.tickets import views as ticket_views
 from hotline.tickets.sla import scan_deadlines
+from hotline.validation_messages import validation_error
 from hotline.web import views as web_views
 from hotline.web.views import FAVICON_URL
 from hotline.workflow import Role
@@ -92,25 +93,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: HotlineError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.status)
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse(
-                {"code": "malformed_json", "message": "请求体不是合法的 JSON"}, status_code=400
-            )
-        fields = [".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in errors]
-        return JSONResponse(
-            {
-                "code": "invalid_input",
-                "message": "请求参数不正确：" + "、".join(f for f in fields if f),
-                "errors": [
-                    {"field": f, "problem": e.get("msg")}
-                    for f, e in zip(fields, errors, strict=True)
-                ],
-            },
-            status_code=422,
-        )
+    app.exception_handler(RequestValidationError)(validation_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

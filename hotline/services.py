@@ -65,6 +65,8 @@ class Services:
         # Integration points for the parts that react to tickets (calls, routing labels, KB).
         self.ticket_created_hooks: list[Callable[[Session, Any, dict[str, Any]], None]] = []
         self.ticket_action_hooks: list[Callable[..., None]] = []
+        # Checks of a creation request that need the database, run before its number is taken.
+        self.ticket_intake_checks: list[Callable[[Session, dict[str, Any]], object]] = []
 
     @contextmanager
     def unit(self) -> Iterator[tuple[Session, Outbox]]:

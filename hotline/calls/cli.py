@@ -21,6 +21,8 @@ from telephony.sim import SwitchboardSimulator, load_scenario
 
 # What the demo centre's phones do: mostly ordinary calls, some abandoned, one fire (119).
 DEMO_SCENARIOS = ("queue_call", "queue_call", "queue_call", "abandoned_call", "transfer_119")
+# Mobile prefixes in use, so that a demo caller is a number a ticket accepts (hotline.phones).
+DEMO_MOBILE_PREFIXES = ("135", "138", "139", "150", "158", "177", "185", "186", "188")
 
 
 def bridge(
@@ -107,11 +109,15 @@ async def _demo_calls(
     playing: set[asyncio.Task[None]] = set()
     while True:
         scenario = _with_human_timing(load_scenario(rng.choice(DEMO_SCENARIOS)), rng)
-        caller = "1" + rng.choice("3578") + "".join(rng.choices("0123456789", k=9))
+        caller = demo_caller(rng)
         task = asyncio.create_task(_play_call(switchboard, scenario, caller))
         playing.add(task)
         task.add_done_callback(playing.discard)
         await asyncio.sleep(interval * rng.uniform(0.5, 1.5))
+
+
+def demo_caller(rng: random.Random) -> str:
+    return rng.choice(DEMO_MOBILE_PREFIXES) + "".join(rng.choices("0123456789", k=8))
 
 
 def _with_human_timing(scenario: dict[str, Any], rng: random.Random) -> dict[str, Any]:

@@ -121,6 +121,8 @@ def install(app: FastAPI, settings: Settings, services: Services) -> None:
     """Link tickets to calls; run the bridge beside the API when an AMI URL is configured."""
     if service.link_ticket_to_call not in services.ticket_created_hooks:
         services.ticket_created_hooks.append(service.link_ticket_to_call)
+    if service.requested_call not in services.ticket_intake_checks:
+        services.ticket_intake_checks.append(service.requested_call)
     app.state.call_bridge = None
     if not settings.ami_url:
         return

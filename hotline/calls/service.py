@@ -19,10 +19,10 @@ from hotline.calls.models import Call
 from hotline.directory.models import TransferTarget
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.events.core import SHANGHAI
+from hotline.phones import caller_id, mask_phone, normalize_phone
 from hotline.services import jsonable
-from hotline.stats.service import period_bounds
+from hotline.stats.service import check_period, period_bounds
 from hotline.tickets.models import Ticket, TicketAction
-from hotline.tickets.service import mask_phone, normalize_phone
 from hotline.workflow import Actor
 from telephony.calls import CallSnapshot, TransferSnapshot
 
@@ -77,10 +77,12 @@ def store_snapshot(session: Session, snapshot: CallSnapshot) -> StoredChange | N
     if snapshot.consultation_for is not None:
         return None
     call = session.scalar(select(Call).where(Call.linkedid == snapshot.linkedid))
+    # However the trunk presents the number (+86…, a trunk 0, …), the citizen's stored form.
+    caller = caller_id(snapshot.caller_number)
     if call is None:
         call = Call(
             linkedid=snapshot.linkedid,
-            caller=snapshot.caller_number,
+            caller=caller,
             state=snapshot.state,
             started_at=local_time(snapshot.started_at),
             transfers=[],
@@ -90,8 +92,8 @@ def store_snapshot(session: Session, snapshot: CallSnapshot) -> StoredChange | N
         before: tuple[Any, ...] | None = None
     else:
         before = _row_values(call)
-    if snapshot.caller_number and not call.caller:
-        call.caller = snapshot.caller_number
+    if caller and not call.caller:
+        call.caller = caller
     if STATE_RANK[snapshot.state] > STATE_RANK[call.state]:
         call.state = snapshot.state
     fresh = {
@@ -194,15 +196,24 @@ def _transfer_history(
     )
 
 
-def link_ticket_to_call(session: Session, ticket: Ticket, body: dict[str, Any]) -> None:
-    """Ticket-created hook: ``call_id`` in the request links the ticket to its call, and the
-    call's transfers already settled go into the ticket's history."""
+def requested_call(session: Session, body: dict[str, Any]) -> Call | None:
+    """The call a creation request names by ``call_id``; also its ``ticket_intake_checks``
+    check, so a request naming no such call is refused before it takes a number."""
     call_id = body.get("call_id")
     if call_id is None:
-        return
+        return None
     call = session.get(Call, call_id)
     if call is None:
         raise InvalidInput(f"来电记录 {call_id} 不存在", field="call_id")
+    return call
+
+
+def link_ticket_to_call(session: Session, ticket: Ticket, body: dict[str, Any]) -> None:
+    """Ticket-created hook: ``call_id`` in the request links the ticket to its call, and the
+    call's transfers already settled go into the ticket's history."""
+    call = requested_call(session, body)
+    if call is None:
+        return
     ticket.call_id = call.id
     for transfer in call.transfers:
         if transfer["result"] in SETTLED_TRANSFER_RESULTS:
@@ -288,8 +299,7 @@ class CallFilter:
                 f"未知的通话状态：{'、'.join(unknown)}（可选：{'、'.join(CALL_STATES)}）",
                 field="state",
             )
-        if start and end and start > end:
-            raise InvalidInput("开始日期不能晚于结束日期", field="start")
+        check_period(start, end)
         return cls(states, operator or None, start, end, phone or None)
 
 
@@ -307,7 +317,7 @@ def list_calls(
     if where.end:
         query = query.where(Call.started_at < period_bounds(where.end, where.end)[1])
     if where.phone:
-        query = query.where(Call.caller.in_(caller_id_forms(normalize_phone(where.phone))))
+        query = query.where(Call.caller == normalize_phone(where.phone, field="phone"))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     calls = session.scalars(
         query.order_by(Call.started_at.desc(), Call.id.desc())
@@ -315,12 +325,6 @@ def list_calls(
         .limit(page_size)
     )
     return list(calls), total
-
-
-def caller_id_forms(phone: str) -> list[str]:
-    """How a trunk may present a number as caller ID: as dialled, with a trunk 0 for an
-    out-of-town mobile, or with the country code."""
-    return [phone, f"0{phone}", f"86{phone}", f"+86{phone}"]
 
 
 @dataclass(frozen=True)
@@ -335,12 +339,12 @@ def caller_history(session: Session, actor: Actor, raw_phone: str, now: datetime
     """The caller's calls and tickets of the last 30 days, for the screen pop. The newest call
     is taken as the one in progress: a repeat caller is one with any OTHER call, or a ticket
     not filed from that call, in the window."""
-    phone = normalize_phone(raw_phone)
+    phone = normalize_phone(raw_phone, field="phone")
     since = now - timedelta(days=HISTORY_DAYS)
     calls = list(
         session.scalars(
             select(Call)
-            .where(Call.caller.in_(caller_id_forms(phone)), Call.started_at >= since)
+            .where(Call.caller == phone, Call.started_at >= since)
             .order_by(Call.started_at.desc(), Call.id.desc())
         )
     )

@@ -19,6 +19,7 @@ from hotline.kb.hotspots import alert_payload
 from hotline.kb.intake import LOOKBACK, OPEN_VALUES
 from hotline.kb.models import DuplicateCandidate, HotspotAlert, HotspotTicket, KbEntry, RepeatCall
 from hotline.kb.search import DEFAULT_LIMIT, index_of
+from hotline.phones import mask_phone, normalize_phone
 from hotline.services import Services, jsonable
 from hotline.stats.views import period
 from hotline.tickets import service as tickets
@@ -320,7 +321,7 @@ def repeat_caller(
     phone: str, who: Principal = Depends(PHONE_LOOKUP), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """The caller's tickets of the past year and their 重复来电 flags, for the screen pop."""
-    number = tickets.normalize_phone(phone)
+    number = normalize_phone(phone, field="phone")
     with svc.unit() as (session, _):
         now = svc.clock()
         audit(
@@ -328,7 +329,7 @@ def repeat_caller(
             who.actor,
             "read_personal_data",
             "phone",
-            tickets.mask_phone(number),
+            mask_phone(number),
             now,
             fields=["tickets_by_phone"],
         )

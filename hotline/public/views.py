@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hotline.deps import services
 from hotline.directory.service import department_name
 from hotline.errors import NotFound
+from hotline.phones import normalize_phone
 from hotline.services import Services, jsonable
 from hotline.stats import service as stats
 from hotline.stats.views import period
@@ -40,7 +41,7 @@ class PublicTicketIn(BaseModel):
 def _find(session: Session, number: str, phone: str) -> Ticket:
     """A ticket by number and the phone it was filed with; a wrong pair is not found."""
     ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip()))
-    if ticket is None or ticket.citizen_phone != service.normalize_phone(phone):
+    if ticket is None or ticket.citizen_phone != normalize_phone(phone, field="phone"):
         raise NotFound("未找到该工单，请核对工单号和手机号")
     return ticket
 
@@ -96,9 +97,10 @@ def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
 @router.post("/tickets", status_code=201)
 def file_request(body: PublicTicketIn, svc: Services = Depends(services)) -> dict[str, Any]:
     data = service.NewTicket(**body.model_dump(), channel="web")
-    number = take_number(svc, data)
+    request = body.model_dump()
+    number = take_number(svc, data, request)
     with svc.unit() as (session, outbox):
-        ticket, events = file_ticket(svc, session, WEB_CITIZEN, data, body.model_dump(), number)
+        ticket, events = file_ticket(svc, session, WEB_CITIZEN, data, request, number)
         publish_all(outbox, ticket, events)
         return _public_view(session, ticket)
 

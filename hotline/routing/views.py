@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from hotline.deps import Principal, require, services
-from hotline.errors import HotlineError, InvalidInput
+from hotline.errors import HotlineError
 from hotline.routing import service
 from hotline.services import Services
+from hotline.stats.service import check_period
 from hotline.workflow import Role
 
 router = APIRouter(prefix="/api", tags=["routing"])
@@ -50,8 +51,7 @@ def corrections(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     """Per department, how often dispatchers corrected the suggestion to it or away from it."""
-    if start and end and start > end:
-        raise InvalidInput("开始日期不能晚于结束日期", field="start")
+    check_period(start, end)
     with svc.sessions() as session:
         return service.correction_counts(
             session,

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.directory.models import Department, Division
+from hotline.errors import InvalidInput
 from hotline.tickets.models import Dispatch, Rating, Ticket, TicketAction, TicketReturn
 from hotline.tickets.service import overdue
 from hotline.workflow.states import SATISFIED_RATINGS
@@ -36,6 +37,12 @@ def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[float]
 
 def _ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
+
+
+def check_period(start: date | None, end: date | None) -> None:
+    """A period's start may not fall after its end; either may be left open."""
+    if start and end and start > end:
+        raise InvalidInput("开始日期不能晚于结束日期", field="start")
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:

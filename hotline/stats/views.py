@@ -15,6 +15,7 @@ from hotline.deps import Principal, require, services
 from hotline.errors import InvalidInput
 from hotline.services import Services, jsonable
 from hotline.stats import service
+from hotline.stats.service import check_period
 from hotline.workflow import Role
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
@@ -43,8 +44,7 @@ EXPORT_COLUMNS = (
 def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
     end = end or today
     start = start or end - timedelta(days=6)
-    if start > end:
-        raise InvalidInput("开始日期不能晚于结束日期", field="start")
+    check_period(start, end)
     if (end - start).days > MAX_PERIOD_DAYS:
         raise InvalidInput("统计区间不能超过十年", field="start")
     return start, end

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -28,6 +27,7 @@ from hotline.audit.service import record as audit
 from hotline.db import upsert_insert
 from hotline.directory import service as directory
 from hotline.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleVersion
+from hotline.phones import normalize_phone
 from hotline.tickets.models import (
     Dispatch,
     Extension,
@@ -48,7 +48,6 @@ from hotline.workflow.states import (
     URGENCIES,
 )
 
-PHONE = re.compile(r"^(?:\+?86)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 MAX_CONTENT = 5000
 # Roles that call citizens back and so see their numbers in full.
 SEES_PHONE = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.ADMIN})
@@ -71,19 +70,6 @@ class NewTicket:
     priority_reason: str = ""
 
 
-def normalize_phone(raw: str) -> str:
-    phone = re.sub(r"[\s()]", "", raw or "")
-    if not PHONE.match(phone):
-        raise InvalidInput("电话号码格式不正确", field="citizen_phone")
-    return phone.removeprefix("+86").removeprefix("86") if len(phone) > 11 else phone
-
-
-def mask_phone(phone: str) -> str:
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{phone[-4:]}"
-
-
 def validate(data: NewTicket) -> None:
     """What can be checked of a new ticket without the database."""
     content = (data.content or "").strip()
@@ -98,6 +84,14 @@ def validate(data: NewTicket) -> None:
     if data.channel not in CHANNELS:
         raise InvalidInput("受理渠道必须是：" + "、".join(CHANNELS), field="channel")
     normalize_phone(data.citizen_phone)
+
+
+def check_references(session: Session, data: NewTicket, department: str | None) -> None:
+    """What of a new ticket needs the database: its division and chosen department exist."""
+    if data.division:
+        directory.division(session, data.division)
+    if department:
+        directory.department(session, department)
 
 
 def next_number(session: Session, now: datetime) -> str:
@@ -125,11 +119,10 @@ def create_ticket(
     number: str,
     suggestion: dict[str, Any] | None = None,
 ) -> tuple[Ticket, list[WorkflowEvent]]:
-    """Stores a new ticket under ``number`` (from :func:`next_number`, taken beforehand)."""
+    """Stores a new ticket under ``number`` (from :func:`next_number`, taken beforehand, once
+    :func:`validate` and :func:`check_references` passed)."""
     validate(data)
     phone = normalize_phone(data.citizen_phone)
-    if data.division:
-        directory.division(session, data.division)
     ticket = Ticket(
         number=number,
         channel=data.channel,

@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hotline.deps import Principal, principal, require, services
-from hotline.directory import service as directory
 from hotline.errors import InvalidInput
+from hotline.phones import mask_phone, normalize_phone
 from hotline.services import Outbox, Services, jsonable
+from hotline.stats.service import check_period
 from hotline.tickets import service
 from hotline.tickets.models import Ticket
 from hotline.tickets.sla import flag
@@ -58,7 +59,7 @@ def ticket_summary(
             "citizen_name": ticket.citizen_name if show_phone else _mask_name(ticket.citizen_name),
             "citizen_phone": ticket.citizen_phone
             if show_phone
-            else service.mask_phone(ticket.citizen_phone),
+            else mask_phone(ticket.citizen_phone),
             "real_name": ticket.real_name,
             "address": ticket.address,
             "division": ticket.division_code,
@@ -138,6 +139,9 @@ RECORD_FIELDS: dict[str, dict[str, str]] = {
 
 
 def ticket_detail(session: Session, ticket: Ticket, actor: Actor, now: datetime) -> dict[str, Any]:
+    """The ticket as this transaction commits it: what hooks or the caller changed after the
+    last flush is written first, so ``version`` is the one a following action must send."""
+    session.flush()
     shown = service.read_personal_data(session, actor, ticket, now)
     detail = ticket_summary(ticket, actor, show_phone=shown, now=now)
     detail["on_behalf_of"] = ticket.on_behalf_of
@@ -171,13 +175,17 @@ def _suggestion(svc: Services, text: str) -> dict[str, Any] | None:
     return router_model.suggest(text) if router_model is not None else None
 
 
-def take_number(svc: Services, data: service.NewTicket) -> str:
-    """Checks a new ticket, then takes its number in a transaction of its own, before the one
-    that creates it: the day's counter row is then locked for an instant, not for the whole
-    creation, so creations do not queue behind each other. A creation that fails after this
-    leaves a gap in the day's numbers, as a database sequence would."""
+def take_number(svc: Services, data: service.NewTicket, request: dict[str, Any]) -> str:
+    """Checks a new ticket — its fields, then what needs the database (division, chosen
+    department, the ``ticket_intake_checks`` such as the call) — and only then takes its number,
+    so a refused request leaves no gap. The number is taken in a transaction of its own, before
+    the one that creates the ticket: the day's counter row is then locked for an instant, not
+    for the whole creation, so creations do not queue behind each other."""
     service.validate(data)
     with svc.unit() as (session, _):
+        service.check_references(session, data, request.get("department"))
+        for check in svc.ticket_intake_checks:
+            check(session, request)
         return service.next_number(session, svc.clock())
 
 
@@ -231,11 +239,10 @@ def create_ticket(
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     data = service.NewTicket(**body.model_dump(exclude={"call_id", "department"}))
-    number = take_number(svc, data)
+    request = body.model_dump()
+    number = take_number(svc, data, request)
     with svc.unit() as (session, outbox):
-        if body.department:
-            directory.department(session, body.department)
-        ticket, events = file_ticket(svc, session, who.actor, data, body.model_dump(), number)
+        ticket, events = file_ticket(svc, session, who.actor, data, request, number)
         if body.department:
             ticket.chosen_department = body.department
             if who.actor.role in {Role.DISPATCHER, Role.ADMIN}:
@@ -273,6 +280,7 @@ def list_tickets(
         unknown = set(status) - {s.value for s in Status}
         if unknown:
             raise InvalidInput("未知状态：" + "、".join(sorted(unknown)), field="status")
+    check_period(start, end)
     filters = service.TicketFilter(
         status=status,
         department=department,
@@ -282,7 +290,7 @@ def list_tickets(
         start=datetime.combine(start, time.min) if start else None,
         end=datetime.combine(end + timedelta(days=1), time.min) if end else None,
         text=q,
-        phone=service.normalize_phone(phone) if phone else None,
+        phone=normalize_phone(phone, field="phone") if phone else None,
         page=page,
         page_size=page_size,
     )

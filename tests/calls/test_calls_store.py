@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from hotline.calls import service
 from hotline.calls.models import Call
 from hotline.calls.runner import CallRecorder
 from hotline.events import Event
+from hotline.events.core import SHANGHAI
 from hotline.services import Services
 from hotline.tickets.models import TicketAction
-from telephony.calls import CallEvent, CallTracker, TrackerEvent
+from telephony.calls import CallEvent, CallSnapshot, CallTracker, TrackerEvent
 from telephony.sim import load_scenario
 from tests.app_fixtures import Api, Clock
 
@@ -161,7 +163,17 @@ def test_caller_history_and_the_repeat_flag(services: Services, api: Api, clock:
     # The ticket came from the call in progress: still a first contact.
     assert api.get("op", "/api/calls/history", phone=phone).json()["repeat_caller"] is False
 
-    insert_call(services, caller=f"0{phone}", started_at=clock.now - timedelta(minutes=1))
+    # The trunk presents the next call with a trunk 0: the sink stores the citizen's form.
+    with services.unit() as (session, _):
+        service.store_snapshot(
+            session,
+            CallSnapshot(
+                linkedid="1795000100.1",
+                caller_number=f"0{phone}",
+                state="ended",
+                started_at=(clock.now - timedelta(minutes=1)).replace(tzinfo=SHANGHAI).timestamp(),
+            ),
+        )
     insert_call(services, caller=phone, started_at=clock.now - timedelta(days=31))  # too old
     reply = api.get("op", "/api/calls/history", phone=f"+86{phone}").json()
     assert reply["repeat_caller"] is True and len(reply["calls"]) == 2

@@ -58,7 +58,8 @@ def test_invalid_ticket_fields_are_refused(
 def test_missing_fields_name_them(api: Api, unchanged: None) -> None:
     reply = api.post("op", "/api/tickets", {"content": "x"})
     assert reply.status_code == 422
-    assert "citizen_phone" in reply.json()["message"] and "type" in reply.json()["message"]
+    assert "来电号码" in reply.json()["message"] and "类型" in reply.json()["message"]
+    assert {e["field"] for e in reply.json()["errors"]} == {"citizen_phone", "type"}
 
 
 def test_malformed_json_is_a_400(api: Api, unchanged: None) -> None:

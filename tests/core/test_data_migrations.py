@@ -10,7 +10,9 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
+from hotline.calls.models import Call
 from hotline.db import make_engine, make_session_factory, transaction
+from hotline.kb.models import RepeatCall
 from hotline.migrate import alembic_config, prepare
 from hotline.tickets.models import Dispatch, Ticket
 from tests.conftest import _fresh_postgres_database
@@ -78,3 +80,45 @@ def test_0008_ends_the_dispatches_that_withdrawn_and_merged_tickets_left_open(
         ("2", CLOSED, "merged"),
         ("3", None, None),  # an open ticket keeps its open dispatch
     ]
+
+
+def test_0009_stores_each_phone_number_one_way(empty_database: str) -> None:
+    prepare(empty_database)
+    engine = make_engine(empty_database)
+    sessions = make_session_factory(engine)
+    # As versions before 0009 stored them: as typed, and caller IDs as the trunk presented them.
+    typed = {"1": "013800138000", "2": "0373-5551234", "3": "13800138000", "4": "03735551234"}
+    presented = {"a": "+8613800138000", "b": "013800138000", "c": "95598", "d": ""}
+    with transaction(sessions) as session:
+        for number, phone in typed.items():
+            ticket = _ticket(number, "accepted")
+            ticket.citizen_phone = phone
+            session.add(ticket)
+            session.flush()
+            session.add(
+                RepeatCall(ticket_id=ticket.id, previous_ticket_id=ticket.id, citizen_phone=phone,
+                           same_category=True, text_similarity=1.0, found_at=FILED)
+            )  # fmt: skip
+        for linkedid, caller in presented.items():
+            session.add(
+                Call(linkedid=linkedid, caller=caller, state="ended", started_at=FILED,
+                     transfers=[], priority=False)
+            )  # fmt: skip
+    config = alembic_config(empty_database)
+    command.downgrade(config, "0008")
+    command.upgrade(config, "heads")
+
+    with sessions() as session:
+        tickets = dict(session.execute(select(Ticket.number, Ticket.citizen_phone)).all())
+        repeats = set(session.scalars(select(RepeatCall.citizen_phone)))
+        calls = dict(session.execute(select(Call.linkedid, Call.caller)).all())
+    engine.dispose()
+    assert tickets == {
+        "1": "13800138000",
+        "2": "03735551234",
+        "3": "13800138000",
+        "4": "03735551234",
+    }
+    assert repeats == {"13800138000", "03735551234"}
+    # A number that is no citizen's stays as the trunk presented it.
+    assert calls == {"a": "13800138000", "b": "13800138000", "c": "95598", "d": ""}

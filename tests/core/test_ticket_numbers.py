@@ -37,13 +37,13 @@ def test_a_creation_in_progress_leaves_the_day_counter_free(services: Services) 
     if services.engine.dialect.name != "postgresql":
         pytest.skip("SQLite lets one transaction write at a time: there is no row lock to show")
     data = NewTicket(content="路灯不亮", citizen_phone="13800000001", type="求助")
-    first = take_number(services, data)
+    first = take_number(services, data, {})
     pool = ThreadPoolExecutor(1)
     try:
         with services.unit() as (session, _):
             file_ticket(services, session, Actor("op", Role.OPERATOR), data, {}, first)
             # Still uncommitted: another creation must get its number without waiting.
-            second = pool.submit(take_number, services, data).result(timeout=10)
+            second = pool.submit(take_number, services, data, {}).result(timeout=10)
     finally:
         pool.shutdown(wait=False)  # a thread blocked on the row must not hang the test
     assert sequence(second) == sequence(first) + 1

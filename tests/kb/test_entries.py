@@ -146,7 +146,8 @@ def test_stale_version_gets_409_and_changes_nothing(api: Api) -> None:
     missing = api.client.put(
         f"/api/kb/entries/{entry['id']}", json=entry_body(), headers=api.headers("zj")
     )
-    assert missing.status_code == 422 and "version" in missing.json()["message"]
+    assert missing.status_code == 422 and missing.json()["field"] == "version"
+    assert "版本号" in missing.json()["message"]
 
 
 def test_concurrent_edits_of_one_entry_one_wins(api: Api) -> None:

@@ -124,7 +124,7 @@ def test_same_matter_category_makes_a_repeat_call_whatever_the_words(api: Api) -
 
 def test_repeat_lookup_rejects_bad_numbers_and_other_roles(api: Api) -> None:
     bad = api.get("op", "/api/intake/repeat", phone="12ab")
-    assert bad.status_code == 422 and bad.json()["message"] == "电话号码格式不正确"
+    assert bad.status_code == 422 and bad.json()["message"].startswith("电话号码格式不正确")
     assert api.get("zj", "/api/intake/repeat", phone="13912345678").status_code == 403
     assert api.get("sup", "/api/intake/repeat", phone="13912345678").status_code == 403
 
