@@ -240,7 +240,8 @@ def _readiness(svc: Services) -> dict[str, str]:
 
 def event_visible_to(who: Principal, event: Event) -> bool:
     """Who hears what on the live stream. The centre hears everything. Department staff hear
-    their own department's ticket events, and those that name no department; not the centre's
+    their own department's ticket events (as lead or co-handler), and those that name no
+    department; not the centre's
     calls, and above all not transcripts and routing suggestions, which carry what every caller
     said. Social supervisors read figures, not the live stream."""
     role = who.actor.role
@@ -248,7 +249,7 @@ def event_visible_to(who: Principal, event: Event) -> bool:
         return False
     if role != Role.DEPARTMENT:
         return True
-    return event.type.startswith("ticket.") and event.payload.get("department") in (
-        None,
-        who.actor.department,
+    return event.type.startswith("ticket.") and (
+        event.payload.get("department") in (None, who.actor.department)
+        or who.actor.department in event.payload.get("co_handlers", ())  # 协办
     )

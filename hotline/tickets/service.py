@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.audit.service import record as audit
-from hotline.db import upsert_insert
+from hotline.db import json_list_holds, upsert_insert
 from hotline.directory import service as directory
 from hotline.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleVersion
 from hotline.tickets.models import (
@@ -536,7 +536,13 @@ def overdue(now: datetime) -> ColumnElement[bool]:
 
 def _filtered(query: Select[Any], actor: Actor, f: TicketFilter, now: datetime) -> Select[Any]:
     if actor.role == Role.DEPARTMENT:
-        query = query.where(Ticket.department_code == actor.department)
+        # As `visible`: the lead department's tickets and those it co-handles (协办).
+        query = query.where(
+            or_(
+                Ticket.department_code == actor.department,
+                json_list_holds(Ticket.co_handlers, actor.department),
+            )
+        )
     if f.status:
         query = query.where(Ticket.status.in_(f.status))
     if f.department:

@@ -59,3 +59,20 @@ def test_every_change_is_audited(api: Api, services: Services) -> None:
             )
         )
     assert actions == ["ticket.create", "ticket.dispatch", "ticket.accept"]
+
+
+def test_a_co_handling_department_finds_its_tickets_in_its_list(api: Api) -> None:
+    led = api.create()["id"]
+    api.act("disp", led, "dispatch", {"department": "ZJ", "co_handlers": ["CG"]})
+    elsewhere = api.create()["id"]
+    api.act("disp", elsewhere, "dispatch", {"department": "HB", "co_handlers": ["CG-WH"]})
+
+    for user, expected in (("zj", [led]), ("cg", [led]), ("cgwh", [elsewhere]), ("ga", [])):
+        listed = api.get(user, "/api/tickets").json()
+        assert [t["id"] for t in listed["items"]] == expected, user
+        assert listed["total"] == len(expected)
+        for ticket_id in (led, elsewhere):  # the list agrees with what the detail lets through
+            opened = api.get(user, f"/api/tickets/{ticket_id}").status_code == 200
+            assert opened == (ticket_id in expected), (user, ticket_id)
+    co_handled = api.get("cg", "/api/tickets", status="dispatched").json()["items"]
+    assert co_handled[0]["citizen_phone"] == "138****5678"  # only the lead calls back
