@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,4 +31,27 @@ def record(
             entity_id=str(entity_id),
             detail=detail,
         )
+    )
+
+
+READ_PERSONAL_DATA = "read_personal_data"
+
+
+def record_read(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    shown: Sequence[object],
+    now: datetime,
+    *,
+    fields: list[str],
+    **detail: Any,
+) -> None:
+    """One audit row for one request that showed a citizen's personal data (``fields``) of the
+    ``shown`` records: ``entity_id`` is the record when there is one, ``list`` otherwise, and
+    ``detail.ids`` names them all, so a list of 200 is one row, not 200."""
+    ids = [str(record_id) for record_id in shown]
+    entity_id = ids[0] if len(ids) == 1 else "list"
+    record(
+        session, actor, READ_PERSONAL_DATA, entity, entity_id, now, fields=fields, ids=ids, **detail
     )

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
 from hotline.audit.service import record as audit
+from hotline.audit.service import record_read
 from hotline.calls.service import get_call
 from hotline.deps import Principal, require, services
 from hotline.errors import HotlineError
@@ -43,16 +44,10 @@ class SpeechNotConfigured(HotlineError):
 
 def _audited(svc: Services, who: Principal, stream_uuids: list[str]) -> None:
     """A transcript is the citizen's own words: every read is in the audit trail."""
-    with svc.unit() as (session, _):
-        for stream_uuid in stream_uuids:
-            audit(
-                session,
-                who.actor,
-                "read_personal_data",
-                "transcript",
-                stream_uuid,
-                svc.clock(),
-                fields=["speech"],
+    if stream_uuids:
+        with svc.unit() as (session, _):
+            record_read(
+                session, who.actor, "transcript", stream_uuids, svc.clock(), fields=["speech"]
             )
 
 

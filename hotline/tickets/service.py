@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.audit.service import record as audit
+from hotline.audit.service import record_read
 from hotline.db import json_list_holds, upsert_insert
 from hotline.directory import service as directory
 from hotline.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleVersion
@@ -197,11 +198,28 @@ def sees_phone(actor: Actor, ticket: Ticket) -> bool:
     )
 
 
+PERSONAL_FIELDS = ["phone", "name"]
+
+
 def read_personal_data(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> bool:
     """Whether the actor sees the citizen's details unmasked; every such read is audited."""
     shown = sees_phone(actor, ticket)
     if shown:
-        audit(session, actor, "read_personal_data", "ticket", ticket.id, now, fields=["phone"])
+        record_read(session, actor, "ticket", [ticket.id], now, fields=PERSONAL_FIELDS)
+    return shown
+
+
+def read_personal_data_of_list(
+    session: Session, actor: Actor, tickets: list[Ticket], now: datetime, *, phone: str | None
+) -> set[int]:
+    """The tickets of a list whose citizen the actor sees unmasked, audited in one row; a
+    search by phone number is audited even when everything shown is masked (it tells whether
+    and what that number asked)."""
+    shown = {ticket.id for ticket in tickets if sees_phone(actor, ticket)}
+    if shown or phone:
+        searched = {"searched_phone": mask_phone(phone)} if phone else {}
+        ids = [ticket.id for ticket in tickets if ticket.id in shown]
+        record_read(session, actor, "ticket", ids, now, fields=PERSONAL_FIELDS, **searched)
     return shown
 
 
