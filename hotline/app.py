@@ -39,6 +39,7 @@ from hotline.services import Services
 from hotline.speech import live as speech_live
 from hotline.speech import views as speech_views
 from hotline.stats import views as stats_views
+from hotline.throttle import Throttle
 from hotline.tickets import views as ticket_views
 from hotline.tickets.sla import scan_deadlines
 from hotline.web import views as web_views
@@ -88,7 +89,7 @@ def _scan_forever(svc: Services, stop: threading.Event) -> None:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HotlineError)
     async def domain_error(_: Request, exc: HotlineError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.services = svc
     app.state.principals = {}
+    app.state.throttle = Throttle(svc.settings.redis_url)  # logins and the public look-up
     app.state.token_secret = None
     # Parts that run beside the API (AMI bridge, AudioSocket server) register async starters
     # here; each returns an async stopper.

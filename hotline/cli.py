@@ -84,7 +84,9 @@ def users_add(
     role: str = typer.Option(
         ..., help="operator | dispatcher | department | supervisor | admin | monitor (社会监督员)"
     ),
-    password: str = typer.Option(..., help="至少 6 位"),
+    password: str = typer.Option(
+        ..., help="至少 8 位，不能全是数字、不能包含用户名、不能是常见或有规律的密码"
+    ),
     department: str | None = typer.Option(None, help="部门代码（部门工作人员必填）"),
     extension: str | None = typer.Option(None, help="接线员的软电话分机号"),
 ) -> None:
@@ -128,6 +130,7 @@ def seed_demo() -> None:
                     display_name=display,
                     extension=extension,
                     now=local_now(),
+                    allow_weak_password=True,  # documented demo logins, said to be demo-only
                 )
         kb_cli.seed_demo_kb(session)
     engine.dispose()
@@ -135,6 +138,10 @@ def seed_demo() -> None:
     for username, role, department, password, display, _ in DEMO_USERS:
         where = f" {department}" if department else ""
         typer.echo(f"  {username:<12} {password:<12} {role}{where}  {display}")
+    typer.echo(
+        "以上账号和密码仅供演示，切勿用于正式环境：正式用户请用 `hotline users add` 添加"
+        "（弱密码会被拒绝），并停用演示账号。"
+    )
 
 
 @app.command("serve")

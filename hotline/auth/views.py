@@ -15,8 +15,14 @@ from hotline.auth import service
 from hotline.auth.models import User
 from hotline.deps import Principal, principal, require, services
 from hotline.directory.service import department
-from hotline.errors import InvalidInput
+from hotline.errors import InvalidInput, Unauthorized
 from hotline.services import Services
+from hotline.throttle import (
+    LOGIN_FAILURES_PER_ACCOUNT,
+    LOGIN_FAILURES_PER_CLIENT,
+    Throttle,
+    client_of,
+)
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -38,10 +44,22 @@ async def _credentials(request: Request) -> tuple[str, str]:
 
 @router.post("/auth/token")
 async def login(request: Request) -> dict[str, Any]:
-    """OAuth2-style password login (form or JSON) → a bearer token."""
+    """OAuth2-style password login (form or JSON) → a bearer token. Wrong passwords are
+    throttled per account and per client (429 with Retry-After; the lock is audited)."""
     username, password = await _credentials(request)
     svc: Services = await services(request)
-    return await _login(svc, username, password)
+    throttle: Throttle = request.app.state.throttle
+    client = client_of(request)
+    counted = (
+        (LOGIN_FAILURES_PER_CLIENT, "client", client),
+        (LOGIN_FAILURES_PER_ACCOUNT, "user", username.casefold()[:64]),
+    )
+    throttle.refuse_if_any_spent(counted)
+    try:
+        return await _login(svc, username, password)
+    except Unauthorized:
+        await run_in_threadpool(throttle.count_failure, svc, "auth.locked", client, counted)
+        raise
 
 
 async def _login(svc: Services, username: str, password: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ def test_upgrade_seed_and_add_users(env: str) -> None:
     assert "departments 31" in upgraded.output
     seeded = runner.invoke(app, ["seed-demo"])
     assert seeded.exit_code == 0 and "operator1" in seeded.output
+    assert "仅供演示" in seeded.output  # the demo's documented passwords are said to be demo-only
     assert runner.invoke(app, ["seed-demo"]).exit_code == 0  # idempotent
     added = runner.invoke(
         app,
@@ -38,7 +39,7 @@ def test_upgrade_seed_and_add_users(env: str) -> None:
             "--department",
             "ZJ",
             "--password",
-            "pw123456",
+            "Lz-7c!qn4Vw2",
         ],
     )
     assert added.exit_code == 0, added.output
@@ -49,16 +50,24 @@ def test_upgrade_seed_and_add_users(env: str) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--role", "wizard", "--password", "pw123456"], "未知角色"),
-        (["--role", "department", "--password", "pw123456"], "必须绑定一个部门"),
-        (["--role", "department", "--department", "NOPE", "--password", "pw123456"], "未知部门"),
-        (["--role", "operator", "--password", "123"], "至少 6 位"),
+        (["--role", "wizard", "--password", "Lz-7c!qn4Vw2"], "未知角色"),
+        (["--role", "department", "--password", "Lz-7c!qn4Vw2"], "必须绑定一个部门"),
+        (
+            ["--role", "department", "--department", "NOPE", "--password", "Lz-7c!qn4Vw2"],
+            "未知部门",
+        ),
+        (["--role", "operator", "--password", "Ab3$"], "至少 8 位"),
+        (["--role", "operator", "--password", "20261127"], "不能全是数字"),
+        (["--role", "operator", "--password", "x-Wangfang-2026"], "不能包含用户名"),
+        (["--role", "operator", "--password", "woaini1314"], "太容易被猜到"),
+        (["--role", "operator", "--password", "P@ssw0rd!"], "太容易被猜到"),
+        (["--role", "operator", "--password", "secret123"], "太容易被猜到"),
     ],
 )
 def test_bad_users_are_refused_clearly(env: str, args: list[str], message: str) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    result = runner.invoke(app, ["users", "add", "x", *args])
+    result = runner.invoke(app, ["users", "add", "wangfang", *args])
     assert result.exit_code == 2
     assert message in result.output
 
