@@ -38,6 +38,7 @@ from hotline.routing import views as routing_views
 from hotline.services import Services
 from hotline.speech import live as speech_live
 from hotline.speech import views as speech_views
+from hotline.speech.masking import event_for
 from hotline.stats import views as stats_views
 from hotline.throttle import Throttle
 from hotline.tickets import views as ticket_views
@@ -212,7 +213,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     break
                 if not event_visible_to(who, event):
                     continue
-                body = json.dumps({"event": event.type, **event.payload}, ensure_ascii=False)
+                shown = event_for(who.actor, event)  # callers' spoken numbers masked
+                body = json.dumps({"event": shown.type, **shown.payload}, ensure_ascii=False)
                 yield f"event: {event.type}\ndata: {body}\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")

@@ -17,6 +17,7 @@ from hotline.errors import HotlineError
 from hotline.services import Services
 from hotline.speech import service
 from hotline.speech.live import shared_model
+from hotline.speech.masking import transcript_for
 from hotline.tickets import service as tickets
 from hotline.workflow import Role
 from telephony.speech import AudioFormatError, ModelError, transcribe_file
@@ -59,7 +60,7 @@ def get_transcript(
     with svc.sessions() as session:
         found = service.transcript(session, stream_uuid)
     _audited(svc, who, [found["uuid"]])
-    return found
+    return transcript_for(who.actor, found)
 
 
 @router.get("/api/transcripts")
@@ -72,7 +73,7 @@ def transcripts_of_call(
     with svc.sessions() as session:
         items = service.transcripts_of_call(session, call_id)
     _audited(svc, who, [item["uuid"] for item in items])
-    return {"call_id": call_id, "items": items}
+    return {"call_id": call_id, "items": [transcript_for(who.actor, item) for item in items]}
 
 
 @router.get("/api/tickets/{ticket_id}/transcript")
@@ -85,7 +86,8 @@ def transcript_of_ticket(
         call_id = ticket.call_id
         items = service.transcripts_of_call(session, call_id) if call_id is not None else []
     _audited(svc, who, [item["uuid"] for item in items])
-    return {"ticket_id": ticket_id, "call_id": call_id, "items": items}
+    shown = [transcript_for(who.actor, item) for item in items]
+    return {"ticket_id": ticket_id, "call_id": call_id, "items": shown}
 
 
 @router.post("/api/calls/{call_id}/recording-transcript", status_code=201)
@@ -121,7 +123,7 @@ async def transcribe_recording(
             stream_uuid=stream.uuid,
             segments=len(segments),
         )
-        return service.transcript(session, stream.uuid)
+        return transcript_for(who.actor, service.transcript(session, stream.uuid))
 
 
 async def _save_upload(upload: UploadFile, path: Path) -> None:
