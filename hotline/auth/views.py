@@ -54,31 +54,31 @@ async def login(request: Request) -> dict[str, Any]:
         (LOGIN_FAILURES_PER_CLIENT, "client", client),
         (LOGIN_FAILURES_PER_ACCOUNT, "user", username.casefold()[:64]),
     )
-    throttle.refuse_if_any_spent(counted)
-    try:
-        return await _login(svc, username, password)
-    except Unauthorized:
-        await run_in_threadpool(throttle.count_failure, svc, "auth.locked", client, counted)
-        raise
+
+    # In a worker thread: the password hash takes a while, and Redis counts are network calls.
+    def attempt() -> dict[str, Any]:
+        throttle.refuse_if_any_spent(counted)
+        try:
+            return _sign_in(svc, username, password)
+        except Unauthorized:
+            throttle.count_failure(svc, "auth.locked", client, counted)
+            raise
+
+    return await run_in_threadpool(attempt)
 
 
-async def _login(svc: Services, username: str, password: str) -> dict[str, Any]:
-    def check() -> dict[str, Any]:
-        with svc.unit() as (session, _):
-            user = service.authenticate(session, username, password)
-            token = service.issue_token(
-                service.token_secret(session), user, svc.settings.token_hours
-            )
-            return {
-                "access_token": token,
-                "token_type": "bearer",
-                "role": user.role,
-                "department": user.department_code,
-                "username": user.username,
-                "display_name": user.display_name,
-            }
-
-    return await run_in_threadpool(check)
+def _sign_in(svc: Services, username: str, password: str) -> dict[str, Any]:
+    with svc.unit() as (session, _):
+        user = service.authenticate(session, username, password)
+        token = service.issue_token(service.token_secret(session), user, svc.settings.token_hours)
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "role": user.role,
+            "department": user.department_code,
+            "username": user.username,
+            "display_name": user.display_name,
+        }
 
 
 @router.get("/me")

@@ -29,7 +29,7 @@ from hotline.workflow import Actor, Role, Status
 from hotline.workflow.states import STATUS_LABELS
 
 
-async def _within_client_limit(request: Request) -> None:
+def _within_client_limit(request: Request) -> None:  # sync: Redis counts are network calls
     request.app.state.throttle.take(PUBLIC_REQUESTS_PER_CLIENT, client_of(request))
 
 
