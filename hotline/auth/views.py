@@ -20,6 +20,7 @@ from hotline.services import Services
 from hotline.throttle import (
     LOGIN_FAILURES_PER_ACCOUNT,
     LOGIN_FAILURES_PER_CLIENT,
+    THROTTLED,
     Throttle,
     client_of,
 )
@@ -42,7 +43,7 @@ async def _credentials(request: Request) -> tuple[str, str]:
     return username, password
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", responses=THROTTLED)
 async def login(request: Request) -> dict[str, Any]:
     """OAuth2-style password login (form or JSON) → a bearer token. Wrong passwords are
     throttled per account and per client (429 with Retry-After; the lock is audited)."""

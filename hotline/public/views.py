@@ -19,6 +19,7 @@ from hotline.throttle import (
     PUBLIC_MISSES_PER_CLIENT,
     PUBLIC_MISSES_PER_TICKET,
     PUBLIC_REQUESTS_PER_CLIENT,
+    THROTTLED,
     Throttle,
     client_of,
 )
@@ -34,7 +35,10 @@ def _within_client_limit(request: Request) -> None:  # sync: Redis counts are ne
 
 
 router = APIRouter(
-    prefix="/api/public", tags=["public"], dependencies=[Depends(_within_client_limit)]
+    prefix="/api/public",
+    tags=["public"],
+    dependencies=[Depends(_within_client_limit)],
+    responses=THROTTLED,
 )
 WEB_CITIZEN = Actor(username="citizen:web", role=Role.CITIZEN)
 

@@ -194,3 +194,17 @@ def test_the_admin_api_refuses_weak_passwords(
     assert message in reply.json()["message"] and reply.json()["field"] == "password"
     assert api.post("adm", "/api/users", {**user, "password": "Lz-7c!qn4Vw2"}).status_code == 201
     assert login(api, username, "Lz-7c!qn4Vw2").status_code == 200
+
+
+def test_the_openapi_documents_the_429_of_throttled_routes(api: Api) -> None:
+    paths = api.client.get("/openapi.json").json()["paths"]
+    throttled = [
+        ("/api/auth/token", "post"),
+        ("/api/public/tickets", "post"),
+        ("/api/public/tickets/{number}", "get"),
+        ("/api/public/tickets/{number}/rating", "post"),
+        ("/api/public/tickets/{number}/supplement", "post"),
+        ("/api/public/ratings", "get"),
+    ]
+    for path, method in throttled:
+        assert "429" in paths[path][method]["responses"], path
