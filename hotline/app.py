@@ -157,7 +157,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.services = svc
     app.state.principals = {}
-    app.state.throttle = Throttle(svc.settings.redis_url)  # logins and the public look-up
+    # Logins and the public API.
+    app.state.throttle = Throttle(svc.settings.redis_url, public_rate=svc.settings.public_rate)
     app.state.token_secret = None
     # Parts that run beside the API (AMI bridge, AudioSocket server) register async starters
     # here; each returns an async stopper.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from limits import parse
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -17,6 +19,9 @@ class Settings:
     classifier_model: str | None = None
     token_hours: float = 12
     scan_interval_seconds: float = 60
+    # Requests per client to the public API (the `limits` notation); a service hall's kiosks or
+    # a campus behind one address may need more.
+    public_rate: str = "60/minute"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -35,6 +40,7 @@ class Settings:
             scan_interval_seconds=_positive(
                 env, "HOTLINE_SCAN_INTERVAL", cls.scan_interval_seconds
             ),
+            public_rate=_rate(env, "HOTLINE_PUBLIC_RATE", cls.public_rate),
         )
 
 
@@ -62,3 +68,14 @@ def _positive(env: dict[str, str], name: str, default: float) -> float:
     if not value > 0:  # also refuses nan
         raise InvalidSetting(f"{name} 必须是正数，而不是 {raw!r}")
     return value
+
+
+def _rate(env: dict[str, str], name: str, default: str) -> str:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        parse(raw)
+    except ValueError:
+        raise InvalidSetting(f"{name} 必须形如 60/minute、1000/hour，而不是 {raw!r}") from None
+    return raw

@@ -73,10 +73,6 @@ LOGIN_FAILURES_PER_ACCOUNT = Limit(
 LOGIN_FAILURES_PER_CLIENT = Limit(
     "login-client", parse("20/15 minutes"), "登录失败次数过多，请 {minutes} 分钟后再试"
 )
-# Every request to the public API, per client.
-PUBLIC_REQUESTS_PER_CLIENT = Limit(
-    "public-client", parse("60/minute"), "请求过于频繁，请 {minutes} 分钟后再试"
-)
 # Wrong number + phone pairs: 5 per ticket and hour leave a masked number's 10,000 candidates
 # out of reach; the per-client count stops one client trying many tickets.
 PUBLIC_MISSES_PER_TICKET = Limit(
@@ -96,7 +92,11 @@ Counted = tuple[Limit, str, str]
 class Throttle:
     """Moving-window counters by limit and key (an account, a client address, a ticket)."""
 
-    def __init__(self, redis_url: str | None = None) -> None:
+    def __init__(self, redis_url: str | None = None, *, public_rate: str = "60/minute") -> None:
+        # Every request to the public API, per client (Settings.public_rate).
+        self.public_requests_per_client = Limit(
+            "public-client", parse(public_rate), "请求过于频繁，请 {minutes} 分钟后再试"
+        )
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._shared = (
             MovingWindowRateLimiter(

@@ -18,7 +18,6 @@ from hotline.stats.views import period
 from hotline.throttle import (
     PUBLIC_MISSES_PER_CLIENT,
     PUBLIC_MISSES_PER_TICKET,
-    PUBLIC_REQUESTS_PER_CLIENT,
     THROTTLED,
     Throttle,
     client_of,
@@ -31,7 +30,8 @@ from hotline.workflow.states import STATUS_LABELS
 
 
 def _within_client_limit(request: Request) -> None:  # sync: Redis counts are network calls
-    request.app.state.throttle.take(PUBLIC_REQUESTS_PER_CLIENT, client_of(request))
+    throttle: Throttle = request.app.state.throttle
+    throttle.take(throttle.public_requests_per_client, client_of(request))
 
 
 router = APIRouter(

@@ -90,6 +90,7 @@ def test_serve_refuses_a_malformed_ami_url_with_a_message(
         ("HOTLINE_TOKEN_HOURS", "twelve", "HOTLINE_TOKEN_HOURS 必须是正数"),
         ("HOTLINE_SCAN_INTERVAL", "0", "HOTLINE_SCAN_INTERVAL 必须是正数"),
         ("HOTLINE_SCAN_INTERVAL", "nan", "HOTLINE_SCAN_INTERVAL 必须是正数"),
+        ("HOTLINE_PUBLIC_RATE", "lots", "HOTLINE_PUBLIC_RATE 必须形如 60/minute"),
     ],
 )
 def test_a_bad_setting_stops_every_command_naming_it(

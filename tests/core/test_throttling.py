@@ -12,8 +12,11 @@ from typing import Any
 
 import limits.storage.memory
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from hotline.app import create_app
+from hotline.config import Settings
 from hotline.models import AuditRecord
 from hotline.services import Services
 from hotline.throttle import LOGIN_FAILURES_PER_ACCOUNT, Throttle, TooManyRequests
@@ -162,6 +165,15 @@ def test_one_client_guessing_across_tickets_is_locked_whatever_it_claims(api: Ap
         assert reply.status_code == 404
     reply = api.client.get(f"/api/public/tickets/{number}", params={"phone": "13812345678"})
     assert_refused(reply, at_most=3600)
+
+
+def test_the_public_rate_is_a_setting(database_url: str) -> None:
+    services = Services(Settings(database_url=database_url, public_rate="3/minute"))
+    with TestClient(create_app(services=services)) as client:
+        for _ in range(3):
+            assert client.get("/api/public/ratings").status_code == 200
+        assert_refused(client.get("/api/public/ratings"), at_most=60)
+    services.close()
 
 
 def test_each_public_client_has_a_rate(api: Api) -> None:
