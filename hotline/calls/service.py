@@ -254,12 +254,11 @@ def read_callers(
     shown: bool,
     phone: str | None = None,
 ) -> None:
-    """Audits, in one row, the callers' numbers a request shows unmasked; a search by number
-    is audited even when the numbers shown are masked."""
+    """Audits, in one row, the callers' numbers a request shows unmasked and its search by
+    ``phone``, if any."""
     ids = [call.id for call in calls] if shown else []
-    if ids or phone:
-        searched = {"searched_phone": mask_phone(normalize_phone(phone))} if phone else {}
-        record_read(session, actor, "call", ids, now, fields=["phone"], **searched)
+    searched = mask_phone(normalize_phone(phone)) if phone else None
+    record_read(session, actor, "call", ids, now, fields=["phone"], searched_phone=searched)
 
 
 def tickets_of_calls(session: Session, call_ids: list[int]) -> dict[int, list[int]]:

@@ -45,11 +45,8 @@ class SpeechNotConfigured(HotlineError):
 
 def _audited(svc: Services, who: Principal, stream_uuids: list[str]) -> None:
     """A transcript is the citizen's own words: every read is in the audit trail."""
-    if stream_uuids:
-        with svc.unit() as (session, _):
-            record_read(
-                session, who.actor, "transcript", stream_uuids, svc.clock(), fields=["speech"]
-            )
+    with svc.unit() as (session, _):
+        record_read(session, who.actor, "transcript", stream_uuids, svc.clock(), fields=["speech"])
 
 
 @router.get("/api/transcripts/{stream_uuid}")
