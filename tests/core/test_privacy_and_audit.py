@@ -159,3 +159,22 @@ def test_reading_calls_with_their_callers_numbers_is_audited(api: Api, services:
             {"fields": ["phone"], "ids": [str(second)], "searched_phone": "139****1111"},
         ),
     ]
+
+
+def test_looking_up_a_callers_tickets_names_them_in_the_audit(api: Api, services: Services) -> None:
+    first = api.create(citizen_phone="13900002222")["id"]
+    second = api.create(citizen_phone="13900002222")["id"]
+    before = len(_personal_reads(services))
+    assert len(api.get("op", "/api/intake/repeat", phone="13900002222").json()["tickets"]) == 2
+    assert _personal_reads(services)[before:] == [
+        (
+            "op",
+            "ticket",
+            "list",
+            {
+                "fields": ["tickets_by_phone"],
+                "ids": [str(second), str(first)],
+                "searched_phone": "139****2222",
+            },
+        )
+    ]
