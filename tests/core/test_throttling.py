@@ -14,6 +14,7 @@ import limits.storage.memory
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hotline.app import create_app
 from hotline.config import Settings
@@ -220,3 +221,35 @@ def test_the_openapi_documents_the_429_of_throttled_routes(api: Api) -> None:
     ]
     for path, method in throttled:
         assert "429" in paths[path][method]["responses"], path
+
+
+def test_behind_the_trusted_proxy_the_client_is_the_address_nginx_appended(
+    services: Services,
+) -> None:
+    """As deployed: uvicorn trusts X-Forwarded-For from nginx only, and nginx appends the
+    address it saw ($proxy_add_x_forwarded_for) to whatever the client sent."""
+    behind_nginx = ProxyHeadersMiddleware(create_app(services=services), trusted_hosts="testclient")
+    with TestClient(behind_nginx) as client:
+        for attempt in range(20):
+            forwarded = {"X-Forwarded-For": f"10.0.0.{attempt}, 203.0.113.7"}  # spoof, then real
+            reply = client.post(
+                "/api/auth/token",
+                data={"username": f"nobody{attempt}", "password": "wrong-guess"},
+                headers=forwarded,
+            )
+            assert reply.status_code == 401
+        locked = client.post(
+            "/api/auth/token",
+            data={"username": "op", "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+        assert_refused(locked, at_most=900)
+        elsewhere = client.post(
+            "/api/auth/token",
+            data={"username": "op", "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.7, 198.51.100.2"},
+        )
+        assert elsewhere.status_code == 200
+    assert ("client", "203.0.113.7", {"client": "203.0.113.7"}) in audit_rows(
+        services, "auth.locked"
+    )
