@@ -4,18 +4,26 @@ on the live stream. Operators, who call back, read them whole."""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 
+import httpx
 import pytest
+import uvicorn
 
+from hotline.app import create_app
 from hotline.deps import Principal
 from hotline.events import Event
 from hotline.services import Services
 from hotline.speech import service
 from hotline.speech.masking import event_for, mask_numbers
 from hotline.workflow import Actor, Role
-from tests.app_fixtures import Api
+from tests.app_fixtures import PASSWORD, Api
+from tests.conftest import free_port
 
 from .conftest import add_call
 
@@ -88,3 +96,55 @@ def test_the_live_stream_masks_spoken_numbers_for_supervisors() -> None:
         assert event_for(_who(role).actor, said) == said
     ticket_event = Event("ticket.created", {"ticket_id": 1, "text": SAID})
     assert event_for(_who(Role.SUPERVISOR).actor, ticket_event) == ticket_event
+
+
+@pytest.fixture
+def served(services: Services) -> Iterator[str]:
+    """The app behind a real uvicorn, for its live stream."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(services=services),
+            host="127.0.0.1",
+            port=free_port(),
+            log_level="warning",
+            timeout_graceful_shutdown=1,
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _heard_on_the_stream(base_url: str, services: Services, user: str, said: Event) -> dict:  # type: ignore[type-arg]
+    with httpx.Client(base_url=base_url, timeout=20) as client:
+        login = {"username": user, "password": PASSWORD}
+        token = client.post("/api/auth/token", data=login).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        listening = services.bus.listener_count  # type: ignore[attr-defined]
+        with client.stream("GET", "/api/events/stream", headers=headers) as stream:
+            lines = stream.iter_lines()
+            assert next(lines) == ": connected"
+            deadline = time.monotonic() + 10
+            while services.bus.listener_count == listening:  # type: ignore[attr-defined]
+                assert time.monotonic() < deadline, "the stream did not start listening"
+                time.sleep(0.01)
+            services.bus.publish(said)
+            for line in lines:
+                if line.startswith("data: "):
+                    return json.loads(line.removeprefix("data: "))  # type: ignore[no-any-return]
+    raise AssertionError("the stream ended before the event")
+
+
+def test_supervisors_hear_live_transcripts_with_the_numbers_masked(
+    served: str, services: Services
+) -> None:
+    said = Event("transcript.final", {"uuid": "u", "call_id": None, "text": SAID})
+    heard = _heard_on_the_stream(served, services, "sup", said)
+    assert heard["text"] == "我的电话是138****5678，身份证号410***********123X"
+    assert _heard_on_the_stream(served, services, "op", said)["text"] == SAID
