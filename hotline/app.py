@@ -39,7 +39,9 @@ from hotline.routing import views as routing_views
 from hotline.services import Services
 from hotline.speech import live as speech_live
 from hotline.speech import views as speech_views
+from hotline.speech.masking import event_for
 from hotline.stats import views as stats_views
+from hotline.throttle import Throttle
 from hotline.tickets import views as ticket_views
 from hotline.tickets.sla import scan_deadlines
 from hotline.validation_messages import validation_error
@@ -91,7 +93,7 @@ def _scan_forever(svc: Services, stop: threading.Event) -> None:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HotlineError)
     async def domain_error(_: Request, exc: HotlineError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=exc.headers)
 
     app.exception_handler(RequestValidationError)(validation_error)
 
@@ -146,6 +148,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.services = svc
     app.state.principals = {}
+    # Logins and the public API.
+    app.state.throttle = Throttle(svc.settings.redis_url, public_rate=svc.settings.public_rate)
     app.state.token_secret = None
     # Parts that run beside the API (AMI bridge, AudioSocket server) register async starters
     # here; each returns an async stopper.
@@ -201,7 +205,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     break
                 if not event_visible_to(who, event):
                     continue
-                body = json.dumps({"event": event.type, **event.payload}, ensure_ascii=False)
+                shown = event_for(who.actor, event)  # callers' spoken numbers masked
+                body = json.dumps({"event": shown.type, **shown.payload}, ensure_ascii=False)
                 yield f"event: {event.type}\ndata: {body}\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
@@ -231,7 +236,8 @@ def _readiness(svc: Services) -> dict[str, str]:
 
 def event_visible_to(who: Principal, event: Event) -> bool:
     """Who hears what on the live stream. The centre hears everything. Department staff hear
-    their own department's ticket events, and those that name no department; not the centre's
+    their own department's ticket events (as lead or co-handler), and those that name no
+    department; not the centre's
     calls, and above all not transcripts and routing suggestions, which carry what every caller
     said. Social supervisors read figures, not the live stream."""
     role = who.actor.role
@@ -239,7 +245,7 @@ def event_visible_to(who: Principal, event: Event) -> bool:
         return False
     if role != Role.DEPARTMENT:
         return True
-    return event.type.startswith("ticket.") and event.payload.get("department") in (
-        None,
-        who.actor.department,
+    return event.type.startswith("ticket.") and (
+        event.payload.get("department") in (None, who.actor.department)
+        or who.actor.department in event.payload.get("co_handlers", ())  # 协办
     )

@@ -88,7 +88,9 @@ def users_add(
     role: str = typer.Option(
         ..., help="operator | dispatcher | department | supervisor | admin | monitor (社会监督员)"
     ),
-    password: str = typer.Option(..., help="至少 6 位"),
+    password: str = typer.Option(
+        ..., help="至少 8 位，不能全是数字、不能包含用户名、不能是常见或有规律的密码"
+    ),
     department: str | None = typer.Option(None, help="部门代码（部门工作人员必填）"),
     extension: str | None = typer.Option(None, help="接线员的软电话分机号"),
 ) -> None:
@@ -132,6 +134,7 @@ def seed_demo() -> None:
                     display_name=display,
                     extension=extension,
                     now=local_now(),
+                    allow_weak_password=True,  # documented demo logins, said to be demo-only
                 )
         kb_cli.seed_demo_kb(session)
     engine.dispose()

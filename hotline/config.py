@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -20,6 +22,9 @@ class Settings:
     scan_interval_seconds: float = 60
     # The centre's time zone: deadlines, "today" and every date the pages show or send.
     time_zone: str = "Asia/Shanghai"
+    # Requests per client to the public API (the `limits` notation); a service hall's kiosks or
+    # a campus behind one address may need more.
+    public_rate: str = "60/minute"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -39,6 +44,7 @@ class Settings:
                 env, "HOTLINE_SCAN_INTERVAL", cls.scan_interval_seconds
             ),
             time_zone=_time_zone(env, "HOTLINE_TIME_ZONE", cls.time_zone),
+            public_rate=_rate(env, "HOTLINE_PUBLIC_RATE", cls.public_rate),
         )
 
 
@@ -76,4 +82,15 @@ def _time_zone(env: dict[str, str], name: str, default: str) -> str:
         raise InvalidSetting(
             f"{name} 必须是 IANA 时区名（如 Asia/Shanghai），而不是 {raw!r}"
         ) from None
+    return raw
+
+
+def _rate(env: dict[str, str], name: str, default: str) -> str:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        parse(raw)
+    except ValueError:
+        raise InvalidSetting(f"{name} 必须形如 60/minute、1000/hour，而不是 {raw!r}") from None
     return raw

@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, make_url
+from sqlalchemy import Boolean, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -72,3 +75,24 @@ def upsert_insert(bind: Engine | Connection) -> Any:
     """The INSERT construct with ``on_conflict_do_…`` of the database in use (the two
     databases spell ON CONFLICT alike, but SQLAlchemy has one construct per dialect)."""
     return pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+
+
+class json_list_holds(FunctionElement[bool]):  # lower case: used like a SQL function
+    """``json_list_holds(column, value)``: the JSON list in ``column`` holds ``value``, in the
+    SQL of the database in use (SQLite's json_each, PostgreSQL's jsonb containment)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "json_list_holds"
+
+
+@compiles(json_list_holds, "sqlite")
+def _json_list_holds_sqlite(element: json_list_holds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"
+
+
+@compiles(json_list_holds, "postgresql")
+def _json_list_holds_postgresql(element: json_list_holds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(CAST({column} AS JSONB) @> jsonb_build_array(CAST({value} AS TEXT)))"

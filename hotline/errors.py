@@ -8,6 +8,7 @@ from typing import Any
 class HotlineError(Exception):
     status = 400
     code = "bad_request"
+    headers: dict[str, str] | None = None  # e.g. Retry-After
 
     def __init__(self, message: str, **extra: Any) -> None:
         super().__init__(message)

@@ -9,11 +9,13 @@ import json
 import secrets
 import time
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from hotline.auth.models import Setting, User
 from hotline.errors import Conflict, InvalidInput, NotFound, Unauthorized
@@ -29,6 +31,27 @@ STAFF_ROLES = (
     Role.MONITOR,
 )
 SECRET_KEY = "token_secret"
+MIN_PASSWORD_LENGTH = 8
+# zxcvbn's 0–4: 3 is "safely unguessable" (about 10^10 guesses); 2 still lets common Chinese
+# passwords such as "woaini1314" through.
+MIN_PASSWORD_SCORE = 3
+
+
+def check_password(password: str, username: str) -> None:
+    """Refuses (InvalidInput) a password that is short, all digits, the username, or easy to
+    guess by zxcvbn's estimate (common passwords, words, keyboard runs, dates)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD_LENGTH} 位", field="password")
+    if password.isdigit():
+        raise InvalidInput("密码不能全是数字", field="password")
+    if len(username) >= 3 and username.casefold() in password.casefold():
+        raise InvalidInput("密码不能包含用户名", field="password")
+    # zxcvbn's time grows fast with length; a hundred characters are unguessable anyway.
+    if zxcvbn(password[:100], user_inputs=[username])["score"] < MIN_PASSWORD_SCORE:
+        raise InvalidInput(
+            "密码太容易被猜到（常见密码、单词、键盘顺序或日期）：请用更长、更无规律的密码",
+            field="password",
+        )
 
 
 def hash_password(password: str) -> str:
@@ -45,13 +68,15 @@ def add_user(
     display_name: str = "",
     extension: str | None = None,
     now: datetime,
+    allow_weak_password: bool = False,
 ) -> User:
+    """``allow_weak_password`` is for the demo's and the tests' documented logins only."""
     if role not in {r.value for r in STAFF_ROLES}:
         raise InvalidInput(f"未知角色：{role}", allowed=[r.value for r in STAFF_ROLES])
     if role == Role.DEPARTMENT and not department:
         raise InvalidInput("部门工作人员必须绑定一个部门（--department）")
-    if len(password) < 6:
-        raise InvalidInput("密码至少 6 位")
+    if not allow_weak_password:
+        check_password(password, username)
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"用户名已存在：{username}")
     user = User(
@@ -68,15 +93,21 @@ def add_user(
     return user
 
 
+@cache
+def _stand_in_hash() -> str:
+    return _hasher.hash(secrets.token_hex(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> User:
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    failure = Unauthorized("用户名或密码错误")
-    if user is None:
-        raise failure
     try:
-        _hasher.verify(user.password_hash, password)
+        # An unknown user costs the same as a known one, so the answer's time does not tell
+        # which usernames exist.
+        _hasher.verify(user.password_hash if user else _stand_in_hash(), password)
     except (VerificationError, InvalidHashError):
-        raise failure from None
+        user = None
+    if user is None:
+        raise Unauthorized("用户名或密码错误")
     return user
 
 

@@ -15,8 +15,15 @@ from hotline.auth import service
 from hotline.auth.models import User
 from hotline.deps import Principal, principal, require, services
 from hotline.directory.service import department
-from hotline.errors import InvalidInput
+from hotline.errors import InvalidInput, Unauthorized
 from hotline.services import Services
+from hotline.throttle import (
+    LOGIN_FAILURES_PER_ACCOUNT,
+    LOGIN_FAILURES_PER_CLIENT,
+    THROTTLED,
+    Throttle,
+    client_of,
+)
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -36,31 +43,43 @@ async def _credentials(request: Request) -> tuple[str, str]:
     return username, password
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", responses=THROTTLED)
 async def login(request: Request) -> dict[str, Any]:
-    """OAuth2-style password login (form or JSON) → a bearer token."""
+    """OAuth2-style password login (form or JSON) → a bearer token. Wrong passwords are
+    throttled per account and per client (429 with Retry-After; the lock is audited)."""
     username, password = await _credentials(request)
     svc: Services = await services(request)
-    return await _login(svc, username, password)
+    throttle: Throttle = request.app.state.throttle
+    client = client_of(request)
+    counted = (
+        (LOGIN_FAILURES_PER_CLIENT, "client", client),
+        (LOGIN_FAILURES_PER_ACCOUNT, "user", username.casefold()[:64]),
+    )
+
+    # In a worker thread: the password hash takes a while, and Redis counts are network calls.
+    def attempt() -> dict[str, Any]:
+        throttle.refuse_if_any_spent(counted)
+        try:
+            return _sign_in(svc, username, password)
+        except Unauthorized:
+            throttle.count_failure(svc, "auth.locked", client, counted)
+            raise
+
+    return await run_in_threadpool(attempt)
 
 
-async def _login(svc: Services, username: str, password: str) -> dict[str, Any]:
-    def check() -> dict[str, Any]:
-        with svc.unit() as (session, _):
-            user = service.authenticate(session, username, password)
-            token = service.issue_token(
-                service.token_secret(session), user, svc.settings.token_hours
-            )
-            return {
-                "access_token": token,
-                "token_type": "bearer",
-                "role": user.role,
-                "department": user.department_code,
-                "username": user.username,
-                "display_name": user.display_name,
-            }
-
-    return await run_in_threadpool(check)
+def _sign_in(svc: Services, username: str, password: str) -> dict[str, Any]:
+    with svc.unit() as (session, _):
+        user = service.authenticate(session, username, password)
+        token = service.issue_token(service.token_secret(session), user, svc.settings.token_hours)
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "role": user.role,
+            "department": user.department_code,
+            "username": user.username,
+            "display_name": user.display_name,
+        }
 
 
 @router.get("/me")

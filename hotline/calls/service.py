@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record as audit
+from hotline.audit.service import record_read
 from hotline.auth.models import User
 from hotline.calls.models import Call
 from hotline.directory.models import TransferTarget
@@ -253,6 +254,22 @@ def call_dict(call: Call, ticket_ids: list[int], *, show_phone: bool) -> dict[st
             "tickets": ticket_ids,
         }
     )
+
+
+def read_callers(
+    session: Session,
+    actor: Actor,
+    calls: list[Call],
+    now: datetime,
+    *,
+    shown: bool,
+    phone: str | None = None,
+) -> None:
+    """Audits, in one row, the callers' numbers a request shows unmasked and its search by
+    ``phone``, if any."""
+    ids = [call.id for call in calls] if shown else []
+    searched = mask_phone(normalize_phone(phone)) if phone else None
+    record_read(session, actor, "call", ids, now, fields=["phone"], searched_phone=searched)
 
 
 def tickets_of_calls(session: Session, call_ids: list[int]) -> dict[int, list[int]]:

@@ -60,8 +60,9 @@ def list_calls(
     """Calls, newest first."""
     where = service.CallFilter.parse(state, operator, start, end, phone)
     show_phone = who.actor.role in SEES_PHONE
-    with svc.sessions() as session:
+    with svc.unit() as (session, _):
         calls, total = service.list_calls(session, where, page, page_size)
+        service.read_callers(session, who.actor, calls, svc.clock(), shown=show_phone, phone=phone)
         tickets = service.tickets_of_calls(session, [call.id for call in calls])
         items = [service.call_dict(c, tickets[c.id], show_phone=show_phone) for c in calls]
     return {"items": items, "total": total, "page": page, "page_size": page_size}
@@ -93,10 +94,12 @@ def caller_history(
 def get_call(
     call_id: int, who: Principal = Depends(CALL_READERS), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    with svc.sessions() as session:
+    show_phone = who.actor.role in SEES_PHONE
+    with svc.unit() as (session, _):
         call = service.get_call(session, call_id)
+        service.read_callers(session, who.actor, [call], svc.clock(), shown=show_phone)
         tickets = service.tickets_of_calls(session, [call.id])[call.id]
-        return service.call_dict(call, tickets, show_phone=who.actor.role in SEES_PHONE)
+        return service.call_dict(call, tickets, show_phone=show_phone)
 
 
 @router.post("/api/calls/{call_id}/transfer", status_code=202)

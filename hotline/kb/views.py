@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from hotline.audit.service import record as audit
+from hotline.audit.service import record_read
 from hotline.deps import Principal, require, services
 from hotline.errors import NotFound
 from hotline.kb import entries, figures
@@ -324,20 +324,20 @@ def repeat_caller(
     number = normalize_phone(phone, field="phone")
     with svc.unit() as (session, _):
         now = svc.clock()
-        audit(
-            session,
-            who.actor,
-            "read_personal_data",
-            "phone",
-            mask_phone(number),
-            now,
-            fields=["tickets_by_phone"],
-        )
         rows = session.scalars(
             select(Ticket)
             .where(Ticket.citizen_phone == number, Ticket.created_at >= now - REPEAT_HISTORY)
             .order_by(Ticket.id.desc())
         ).all()
+        record_read(
+            session,
+            who.actor,
+            "ticket",
+            [t.id for t in rows],
+            now,
+            fields=["tickets_by_phone"],
+            searched_phone=mask_phone(number),
+        )
         flags = {
             r.ticket_id: r
             for r in session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,13 +17,31 @@ from hotline.phones import normalize_phone
 from hotline.services import Services, jsonable
 from hotline.stats import service as stats
 from hotline.stats.views import period
+from hotline.throttle import (
+    PUBLIC_MISSES_PER_CLIENT,
+    PUBLIC_MISSES_PER_TICKET,
+    THROTTLED,
+    Throttle,
+    client_of,
+)
 from hotline.tickets import service
 from hotline.tickets.models import Supplement, Ticket, TicketAction
 from hotline.tickets.views import file_ticket, perform, publish_all, take_number
 from hotline.workflow import Actor, Role, Status
 from hotline.workflow.states import STATUS_LABELS
 
-router = APIRouter(prefix="/api/public", tags=["public"])
+
+def _within_client_limit(request: Request) -> None:  # sync: Redis counts are network calls
+    throttle: Throttle = request.app.state.throttle
+    throttle.take(throttle.public_requests_per_client, client_of(request))
+
+
+router = APIRouter(
+    prefix="/api/public",
+    tags=["public"],
+    dependencies=[Depends(_within_client_limit)],
+    responses=THROTTLED,
+)
 WEB_CITIZEN = Actor(username="citizen:web", role=Role.CITIZEN)
 
 
@@ -38,10 +56,25 @@ class PublicTicketIn(BaseModel):
     on_behalf_of: str = Field("", max_length=64)
 
 
-def _find(session: Session, number: str, phone: str) -> Ticket:
-    """A ticket by number and the phone it was filed with; a wrong pair is not found."""
-    ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip()))
-    if ticket is None or ticket.citizen_phone != normalize_phone(phone, field="phone"):
+def _same_phone(ticket: Ticket, phone: str) -> bool:
+    """The full number the ticket was filed with; its masked digits are not enough."""
+    return ticket.citizen_phone == normalize_phone(phone, field="phone")
+
+
+def _find(svc: Services, session: Session, request: Request, number: str, phone: str) -> Ticket:
+    """A ticket by number and the phone it was filed with; a wrong pair is not found. Wrong
+    pairs are counted per ticket and per client: past the limit that ticket (or client) is
+    answered 429 for a while, whatever the phone, and the lock is audited."""
+    throttle: Throttle = request.app.state.throttle
+    number, client = number.strip(), client_of(request)
+    counted = (
+        (PUBLIC_MISSES_PER_TICKET, "ticket", number),
+        (PUBLIC_MISSES_PER_CLIENT, "client", client),
+    )
+    throttle.refuse_if_any_spent(counted)
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not _same_phone(ticket, phone):
+        throttle.count_failure(svc, "public.locked", client, counted)
         raise NotFound("未找到该工单，请核对工单号和手机号")
     return ticket
 
@@ -106,9 +139,11 @@ def file_request(body: PublicTicketIn, svc: Services = Depends(services)) -> dic
 
 
 @router.get("/tickets/{number}")
-def look_up(number: str, phone: str, svc: Services = Depends(services)) -> dict[str, Any]:
+def look_up(
+    number: str, phone: str, request: Request, svc: Services = Depends(services)
+) -> dict[str, Any]:
     with svc.sessions() as session:
-        return _public_view(session, _find(session, number, phone))
+        return _public_view(session, _find(svc, session, request, number, phone))
 
 
 class PublicRatingIn(BaseModel):
@@ -119,9 +154,11 @@ class PublicRatingIn(BaseModel):
 
 
 @router.post("/tickets/{number}/rating")
-def rate(number: str, body: PublicRatingIn, svc: Services = Depends(services)) -> dict[str, Any]:
+def rate(
+    number: str, body: PublicRatingIn, request: Request, svc: Services = Depends(services)
+) -> dict[str, Any]:
     with svc.unit() as (session, outbox):
-        ticket = _find(session, number, body.phone)
+        ticket = _find(svc, session, request, number, body.phone)
         action = "revisit" if ticket.status == Status.REPLIED.value else "rate"
         params = {"rating": body.rating, "solved": body.solved, "channel": "web", "note": body.note}
         ticket, events = perform(svc, session, WEB_CITIZEN, ticket.id, action, params)
@@ -136,11 +173,11 @@ class PublicSupplementIn(BaseModel):
 
 @router.post("/tickets/{number}/supplement")
 def supplement(
-    number: str, body: PublicSupplementIn, svc: Services = Depends(services)
+    number: str, body: PublicSupplementIn, request: Request, svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """The citizen's answer to a 补正 notice; the department's clock runs again."""
     with svc.unit() as (session, outbox):
-        ticket = _find(session, number, body.phone)
+        ticket = _find(svc, session, request, number, body.phone)
         target = ticket.merged_into_id or ticket.id
         params = {"content": body.content}
         handled, events = perform(svc, session, WEB_CITIZEN, target, "supplement", params)

@@ -10,12 +10,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
 from hotline.audit.service import record as audit
+from hotline.audit.service import record_read
 from hotline.calls.service import get_call
 from hotline.deps import Principal, require, services
 from hotline.errors import HotlineError
 from hotline.services import Services
 from hotline.speech import service
 from hotline.speech.live import shared_model
+from hotline.speech.masking import transcript_for
 from hotline.tickets import service as tickets
 from hotline.workflow import Role
 from telephony.speech import AudioFormatError, ModelError, transcribe_file
@@ -44,16 +46,7 @@ class SpeechNotConfigured(HotlineError):
 def _audited(svc: Services, who: Principal, stream_uuids: list[str]) -> None:
     """A transcript is the citizen's own words: every read is in the audit trail."""
     with svc.unit() as (session, _):
-        for stream_uuid in stream_uuids:
-            audit(
-                session,
-                who.actor,
-                "read_personal_data",
-                "transcript",
-                stream_uuid,
-                svc.clock(),
-                fields=["speech"],
-            )
+        record_read(session, who.actor, "transcript", stream_uuids, svc.clock(), fields=["speech"])
 
 
 @router.get("/api/transcripts/{stream_uuid}")
@@ -64,7 +57,7 @@ def get_transcript(
     with svc.sessions() as session:
         found = service.transcript(session, stream_uuid)
     _audited(svc, who, [found["uuid"]])
-    return found
+    return transcript_for(who.actor, found)
 
 
 @router.get("/api/transcripts")
@@ -77,7 +70,7 @@ def transcripts_of_call(
     with svc.sessions() as session:
         items = service.transcripts_of_call(session, call_id)
     _audited(svc, who, [item["uuid"] for item in items])
-    return {"call_id": call_id, "items": items}
+    return {"call_id": call_id, "items": [transcript_for(who.actor, item) for item in items]}
 
 
 @router.get("/api/tickets/{ticket_id}/transcript")
@@ -90,7 +83,8 @@ def transcript_of_ticket(
         call_id = ticket.call_id
         items = service.transcripts_of_call(session, call_id) if call_id is not None else []
     _audited(svc, who, [item["uuid"] for item in items])
-    return {"ticket_id": ticket_id, "call_id": call_id, "items": items}
+    shown = [transcript_for(who.actor, item) for item in items]
+    return {"ticket_id": ticket_id, "call_id": call_id, "items": shown}
 
 
 @router.post("/api/calls/{call_id}/recording-transcript", status_code=201)
@@ -126,7 +120,7 @@ async def transcribe_recording(
             stream_uuid=stream.uuid,
             segments=len(segments),
         )
-        return service.transcript(session, stream.uuid)
+        return transcript_for(who.actor, service.transcript(session, stream.uuid))
 
 
 async def _save_upload(upload: UploadFile, path: Path) -> None:

@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.audit.service import record as audit
-from hotline.db import upsert_insert
+from hotline.audit.service import record_read
+from hotline.db import json_list_holds, upsert_insert
 from hotline.directory import service as directory
 from hotline.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleVersion
-from hotline.phones import normalize_phone
+from hotline.phones import mask_phone, normalize_phone
 from hotline.tickets.models import (
     Dispatch,
     Extension,
@@ -190,12 +191,28 @@ def sees_phone(actor: Actor, ticket: Ticket) -> bool:
     )
 
 
+PERSONAL_FIELDS = ["phone", "name"]
+
+
 def read_personal_data(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> bool:
     """Whether the actor sees the citizen's details unmasked; every such read is audited."""
     shown = sees_phone(actor, ticket)
     if shown:
-        audit(session, actor, "read_personal_data", "ticket", ticket.id, now, fields=["phone"])
+        record_read(session, actor, "ticket", [ticket.id], now, fields=PERSONAL_FIELDS)
     return shown
+
+
+def read_personal_data_of_list(
+    session: Session, actor: Actor, tickets: list[Ticket], now: datetime, *, phone: str | None
+) -> set[int]:
+    """The tickets of a list whose citizen the actor sees unmasked, audited in one row with
+    the search by ``phone``, if any."""
+    shown = [ticket.id for ticket in tickets if sees_phone(actor, ticket)]
+    searched = mask_phone(phone) if phone else None
+    record_read(
+        session, actor, "ticket", shown, now, fields=PERSONAL_FIELDS, searched_phone=searched
+    )
+    return set(shown)
 
 
 def state_of(ticket: Ticket) -> TicketState:
@@ -529,7 +546,13 @@ def overdue(now: datetime) -> ColumnElement[bool]:
 
 def _filtered(query: Select[Any], actor: Actor, f: TicketFilter, now: datetime) -> Select[Any]:
     if actor.role == Role.DEPARTMENT:
-        query = query.where(Ticket.department_code == actor.department)
+        # As `visible`: the lead department's tickets and those it co-handles (协办).
+        query = query.where(
+            or_(
+                Ticket.department_code == actor.department,
+                json_list_holds(Ticket.co_handlers, actor.department),
+            )
+        )
     if f.status:
         query = query.where(Ticket.status.in_(f.status))
     if f.department:

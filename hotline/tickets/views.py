@@ -294,13 +294,13 @@ def list_tickets(
         page=page,
         page_size=page_size,
     )
-    with svc.sessions() as session:
+    with svc.unit() as (session, _):
         now = svc.clock()
         rows, total = service.list_tickets(session, who.actor, filters, now)
-        items = [
-            ticket_summary(t, who.actor, show_phone=service.sees_phone(who.actor, t), now=now)
-            for t in rows
-        ]
+        shown = service.read_personal_data_of_list(
+            session, who.actor, rows, now, phone=filters.phone
+        )
+        items = [ticket_summary(t, who.actor, show_phone=t.id in shown, now=now) for t in rows]
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 

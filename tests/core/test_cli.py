@@ -35,6 +35,7 @@ def test_upgrade_seed_and_add_users(env: str) -> None:
     assert "departments 31" in upgraded.output
     seeded = runner.invoke(app, ["seed-demo"])
     assert seeded.exit_code == 0 and "operator1" in seeded.output
+    assert "仅供演示" in seeded.output  # the demo's documented passwords are said to be demo-only
     assert runner.invoke(app, ["seed-demo"]).exit_code == 0  # idempotent
     added = runner.invoke(
         app,
@@ -47,7 +48,7 @@ def test_upgrade_seed_and_add_users(env: str) -> None:
             "--department",
             "ZJ",
             "--password",
-            "pw123456",
+            "Lz-7c!qn4Vw2",
         ],
     )
     assert added.exit_code == 0, added.output
@@ -58,16 +59,24 @@ def test_upgrade_seed_and_add_users(env: str) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--role", "wizard", "--password", "pw123456"], "未知角色"),
-        (["--role", "department", "--password", "pw123456"], "必须绑定一个部门"),
-        (["--role", "department", "--department", "NOPE", "--password", "pw123456"], "未知部门"),
-        (["--role", "operator", "--password", "123"], "至少 6 位"),
+        (["--role", "wizard", "--password", "Lz-7c!qn4Vw2"], "未知角色"),
+        (["--role", "department", "--password", "Lz-7c!qn4Vw2"], "必须绑定一个部门"),
+        (
+            ["--role", "department", "--department", "NOPE", "--password", "Lz-7c!qn4Vw2"],
+            "未知部门",
+        ),
+        (["--role", "operator", "--password", "Ab3$"], "至少 8 位"),
+        (["--role", "operator", "--password", "20261127"], "不能全是数字"),
+        (["--role", "operator", "--password", "x-Wangfang-2026"], "不能包含用户名"),
+        (["--role", "operator", "--password", "woaini1314"], "太容易被猜到"),
+        (["--role", "operator", "--password", "P@ssw0rd!"], "太容易被猜到"),
+        (["--role", "operator", "--password", "secret123"], "太容易被猜到"),
     ],
 )
 def test_bad_users_are_refused_clearly(env: str, args: list[str], message: str) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    result = runner.invoke(app, ["users", "add", "x", *args])
+    result = runner.invoke(app, ["users", "add", "wangfang", *args])
     assert result.exit_code == 2
     assert message in result.output
 
@@ -92,6 +101,7 @@ def test_serve_refuses_a_malformed_ami_url_with_a_message(
         ("HOTLINE_SCAN_INTERVAL", "nan", "HOTLINE_SCAN_INTERVAL 必须是正数"),
         ("HOTLINE_TIME_ZONE", "Mars/Olympus", "HOTLINE_TIME_ZONE 必须是 IANA 时区名"),
         ("HOTLINE_TIME_ZONE", "../etc/passwd", "HOTLINE_TIME_ZONE 必须是 IANA 时区名"),
+        ("HOTLINE_PUBLIC_RATE", "lots", "HOTLINE_PUBLIC_RATE 必须形如 60/minute"),
     ],
 )
 def test_a_bad_setting_stops_every_command_naming_it(

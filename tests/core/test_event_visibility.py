@@ -16,6 +16,9 @@ EVENTS = {
     "hot topic": Event("hotspot.alert", {"place": "牧野区某小区", "ticket_count": 9}),
     "ZJ dispatch": Event("ticket.dispatched", {"ticket_id": 1, "department": "ZJ"}),
     "CG dispatch": Event("ticket.dispatched", {"ticket_id": 2, "department": "CG"}),
+    "CG dispatch, ZJ co-handles": Event(
+        "ticket.dispatched", {"ticket_id": 3, "department": "CG", "co_handlers": ["HB", "ZJ"]}
+    ),
     "rectification": Event("ticket.rectification_opened", {"ticket_id": 1, "due": "…"}),
 }
 
@@ -31,7 +34,10 @@ def who(role: Role, department: str | None = None) -> Principal:
         (who(Role.DISPATCHER), set(EVENTS)),
         (who(Role.SUPERVISOR), set(EVENTS)),
         (who(Role.ADMIN), set(EVENTS)),
-        (who(Role.DEPARTMENT, "ZJ"), {"ZJ dispatch", "rectification"}),
+        (
+            who(Role.DEPARTMENT, "ZJ"),
+            {"ZJ dispatch", "CG dispatch, ZJ co-handles", "rectification"},
+        ),
         (who(Role.MONITOR), set()),
     ],
     ids=["operator", "dispatcher", "supervisor", "admin", "department", "monitor"],

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import select
 
+from hotline.calls.models import Call
 from hotline.models import AuditRecord
 from hotline.services import Services
 from tests.app_fixtures import Api
@@ -59,3 +63,118 @@ def test_every_change_is_audited(api: Api, services: Services) -> None:
             )
         )
     assert actions == ["ticket.create", "ticket.dispatch", "ticket.accept"]
+
+
+def test_a_co_handling_department_finds_its_tickets_in_its_list(api: Api) -> None:
+    led = api.create()["id"]
+    api.act("disp", led, "dispatch", {"department": "ZJ", "co_handlers": ["CG"]})
+    elsewhere = api.create()["id"]
+    api.act("disp", elsewhere, "dispatch", {"department": "HB", "co_handlers": ["CG-WH"]})
+
+    for user, expected in (("zj", [led]), ("cg", [led]), ("cgwh", [elsewhere]), ("ga", [])):
+        listed = api.get(user, "/api/tickets").json()
+        assert [t["id"] for t in listed["items"]] == expected, user
+        assert listed["total"] == len(expected)
+        for ticket_id in (led, elsewhere):  # the list agrees with what the detail lets through
+            opened = api.get(user, f"/api/tickets/{ticket_id}").status_code == 200
+            assert opened == (ticket_id in expected), (user, ticket_id)
+    co_handled = api.get("cg", "/api/tickets", status="dispatched").json()["items"]
+    assert co_handled[0]["citizen_phone"] == "138****5678"  # only the lead calls back
+
+
+def _personal_reads(services: Services) -> list[tuple[str, str, str, dict[str, Any]]]:
+    with services.sessions() as session:
+        rows = session.scalars(
+            select(AuditRecord)
+            .where(AuditRecord.action == "read_personal_data")
+            .order_by(AuditRecord.id)
+        )
+        return [(r.actor, r.entity, r.entity_id, r.detail) for r in rows]
+
+
+def _add_call(services: Services, caller: str) -> int:
+    with services.unit() as (session, _):
+        call = Call(
+            linkedid=f"1700000000.{caller}",
+            caller=caller,
+            state="ended",
+            started_at=datetime(2026, 11, 23, 8, 30),
+            transfers=[],
+            priority=False,
+        )
+        session.add(call)
+        session.flush()
+        return call.id
+
+
+def test_each_list_that_shows_citizens_is_one_audit_row_naming_them(
+    api: Api, services: Services
+) -> None:
+    first = api.create(citizen_name="王建国")["id"]
+    second = api.create(citizen_phone="13900001111")["id"]
+    before = len(_personal_reads(services))
+
+    listed = api.get("op", "/api/tickets").json()["items"]
+    assert {t["citizen_phone"] for t in listed} == {"13812345678", "13900001111"}
+    api.get("sup", "/api/tickets")  # masked for a supervisor: nothing personal was shown
+    api.get("disp", "/api/tickets", phone="13900001111")
+    api.get("sup", "/api/tickets", phone="13812345678")  # masked, but the search names a number
+
+    assert _personal_reads(services)[before:] == [
+        ("op", "ticket", "list", {"fields": ["phone", "name"], "ids": [str(second), str(first)]}),
+        (
+            "disp",
+            "ticket",
+            str(second),
+            {"fields": ["phone", "name"], "ids": [str(second)], "searched_phone": "139****1111"},
+        ),
+        (
+            "sup",
+            "ticket",
+            "list",
+            {"fields": ["phone", "name"], "ids": [], "searched_phone": "138****5678"},
+        ),
+    ]
+
+
+def test_reading_calls_with_their_callers_numbers_is_audited(api: Api, services: Services) -> None:
+    first = _add_call(services, "13812345678")
+    second = _add_call(services, "13900001111")
+    api.create()  # the operator's own reads of the ticket are not what this test counts
+    before = len(_personal_reads(services))
+
+    assert api.get("op", "/api/calls").json()["total"] == 2
+    assert api.get("op", f"/api/calls/{first}").json()["caller"] == "13812345678"
+    api.get("op", "/api/calls", phone="13900001111")
+    assert api.get("sup", "/api/calls").json()["items"][0]["caller"] == "139****1111"
+    api.get("sup", f"/api/calls/{second}")
+
+    assert _personal_reads(services)[before:] == [
+        ("op", "call", "list", {"fields": ["phone"], "ids": [str(second), str(first)]}),
+        ("op", "call", str(first), {"fields": ["phone"], "ids": [str(first)]}),
+        (
+            "op",
+            "call",
+            str(second),
+            {"fields": ["phone"], "ids": [str(second)], "searched_phone": "139****1111"},
+        ),
+    ]
+
+
+def test_looking_up_a_callers_tickets_names_them_in_the_audit(api: Api, services: Services) -> None:
+    first = api.create(citizen_phone="13900002222")["id"]
+    second = api.create(citizen_phone="13900002222")["id"]
+    before = len(_personal_reads(services))
+    assert len(api.get("op", "/api/intake/repeat", phone="13900002222").json()["tickets"]) == 2
+    assert _personal_reads(services)[before:] == [
+        (
+            "op",
+            "ticket",
+            "list",
+            {
+                "fields": ["tickets_by_phone"],
+                "ids": [str(second), str(first)],
+                "searched_phone": "139****2222",
+            },
+        )
+    ]

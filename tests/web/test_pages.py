@@ -150,3 +150,17 @@ def test_social_supervisors_land_on_the_figures_and_nothing_else(
     monitor.goto("/supervisor")
     expect(monitor).to_have_url(re.compile("/oversight$"))
     screenshot(monitor, "oversight")
+
+
+def test_a_co_handling_department_sees_the_ticket_in_its_inbox(
+    people: Session, call_api: Callable[..., httpx.Response]
+) -> None:
+    body = {"content": "河道排污口夜间偷排", "citizen_phone": "13900006666", "type": "投诉"}
+    ticket = call_api("op", "POST", "/api/tickets", body).json()
+    dispatch = {"department": "HB", "co_handlers": ["GA"], "level": "exact"}
+    call_api("disp", "POST", f"/api/tickets/{ticket['id']}/actions/dispatch", dispatch)
+    co_handler = people.signed_in("ga")
+    item = co_handler.locator(f'#inbox li:has-text("{ticket["number"]}")')
+    expect(item).to_contain_text("协办件")
+    lead = people.signed_in("hb")
+    expect(lead.locator(f'#inbox li:has-text("{ticket["number"]}")')).not_to_contain_text("协办件")

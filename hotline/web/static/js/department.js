@@ -7,6 +7,7 @@ import { desk } from "./desk.js";
 
 initLayout();
 await loadNames();
+const me = await api.me();
 
 const byDeadline = (a, b) =>
   instantOf(runningDeadline(a) || "9999-12-31") - instantOf(runningDeadline(b) || "9999-12-31");
@@ -18,7 +19,12 @@ desk({
       count: "#inbox-count",
       load: async () =>
         (await api.listTickets({ status: "dispatched,accepted", page_size: 200 })).items.sort(byDeadline),
-      extra: (t) => [t.supervised ? el("span", { class: "reason" }, "督办件") : null, waitingForCitizen(t)],
+      extra: (t) => [
+        t.supervised ? el("span", { class: "reason" }, "督办件") : null,
+        // Led by another department: this one co-handles it (协办) and gives its 协办意见.
+        t.department !== me.department ? el("span", { class: "reason" }, "协办件") : null,
+        waitingForCitizen(t),
+      ],
     },
     {
       list: "#rectify-queue",
