@@ -22,7 +22,14 @@ from dataclasses import replace
 
 import vosk
 
-from telephony.audiosocket import AudioSocketServer, AudioStream, Frame, StreamIssue, Timeouts
+from telephony.audiosocket import (
+    AudioSocketServer,
+    AudioStream,
+    Frame,
+    Limits,
+    StreamIssue,
+    Timeouts,
+)
 from telephony.speech.audio import resample_pcm16
 from telephony.speech.model import load_model
 from telephony.speech.recognizer import StreamRecognizer, TranscriptEvent
@@ -134,6 +141,7 @@ class SpeechService:
         partial_interval: float = 0.3,
         max_backlog: float = 60.0,
         timeouts: Timeouts | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
@@ -147,7 +155,7 @@ class SpeechService:
         self._sink = sink
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vosk")
         self.server = AudioSocketServer(
-            host, port, self._handle, on_issue=self._on_issue, timeouts=timeouts
+            host, port, self._handle, on_issue=self._on_issue, timeouts=timeouts, limits=limits
         )
         self.counters: Counter[str] = Counter()
         self._sequence = 0
