@@ -7,43 +7,6 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class Settings:
-    database_url: str = "sqlite:///hotline.db"
-    redis_url: str | None = None
-    ami_url: str | None = None
-    audiosocket_host: str = "127.0.0.1"
-    audiosocket_port: int | None = None
-    # Streams open at once on one speech host; None: 3 per recognition thread.
-    audiosocket_max_streams: int | None = None
-    vosk_model: str | None = None
-    classifier_model: str | None = None
-    token_hours: float = 12
-    scan_interval_seconds: float = 60
-    http: HttpLimits = field(default_factory=lambda: HttpLimits())
-    extra: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Raises InvalidSetting, naming the variable, for a value that cannot be used."""
-        env = dict(os.environ if env is None else env)
-        return cls(
-            database_url=env.get("HOTLINE_DATABASE_URL", cls.database_url),
-            redis_url=env.get("HOTLINE_REDIS_URL") or None,
-            ami_url=env.get("HOTLINE_AMI_URL") or None,
-            audiosocket_host=env.get("HOTLINE_AUDIOSOCKET_HOST", cls.audiosocket_host),
-            audiosocket_port=_port(env, "HOTLINE_AUDIOSOCKET_PORT"),
-            audiosocket_max_streams=_whole(env, "HOTLINE_AUDIOSOCKET_MAX_STREAMS"),
-            vosk_model=env.get("HOTLINE_VOSK_MODEL") or None,
-            classifier_model=env.get("HOTLINE_CLASSIFIER_MODEL") or None,
-            token_hours=_positive(env, "HOTLINE_TOKEN_HOURS", cls.token_hours),
-            scan_interval_seconds=_positive(
-                env, "HOTLINE_SCAN_INTERVAL", cls.scan_interval_seconds
-            ),
-            http=HttpLimits.from_env(env),
-        )
-
-
-@dataclass(frozen=True)
 class HttpLimits:
     """What one ``hotline serve`` worker allows its HTTP clients (docs/deploy.md, "Limits").
 
@@ -69,6 +32,43 @@ class HttpLimits:
             keep_alive_seconds=whole("HOTLINE_HTTP_KEEP_ALIVE", cls.keep_alive_seconds),
             header_seconds=_positive(env, "HOTLINE_HTTP_HEADER_TIMEOUT", cls.header_seconds),
             max_header_bytes=whole("HOTLINE_HTTP_MAX_HEADER_BYTES", cls.max_header_bytes),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///hotline.db"
+    redis_url: str | None = None
+    ami_url: str | None = None
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int | None = None
+    # Streams open at once on one speech host; None: 3 per recognition thread.
+    audiosocket_max_streams: int | None = None
+    vosk_model: str | None = None
+    classifier_model: str | None = None
+    token_hours: float = 12
+    scan_interval_seconds: float = 60
+    http: HttpLimits = field(default_factory=HttpLimits)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Raises InvalidSetting, naming the variable, for a value that cannot be used."""
+        env = dict(os.environ if env is None else env)
+        return cls(
+            database_url=env.get("HOTLINE_DATABASE_URL", cls.database_url),
+            redis_url=env.get("HOTLINE_REDIS_URL") or None,
+            ami_url=env.get("HOTLINE_AMI_URL") or None,
+            audiosocket_host=env.get("HOTLINE_AUDIOSOCKET_HOST", cls.audiosocket_host),
+            audiosocket_port=_port(env, "HOTLINE_AUDIOSOCKET_PORT"),
+            audiosocket_max_streams=_whole(env, "HOTLINE_AUDIOSOCKET_MAX_STREAMS"),
+            vosk_model=env.get("HOTLINE_VOSK_MODEL") or None,
+            classifier_model=env.get("HOTLINE_CLASSIFIER_MODEL") or None,
+            token_hours=_positive(env, "HOTLINE_TOKEN_HOURS", cls.token_hours),
+            scan_interval_seconds=_positive(
+                env, "HOTLINE_SCAN_INTERVAL", cls.scan_interval_seconds
+            ),
+            http=HttpLimits.from_env(env),
         )
 
 

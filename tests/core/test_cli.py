@@ -81,6 +81,11 @@ def test_serve_refuses_a_malformed_ami_url_with_a_message(
         ("HOTLINE_TOKEN_HOURS", "twelve", "HOTLINE_TOKEN_HOURS 必须是正数"),
         ("HOTLINE_SCAN_INTERVAL", "0", "HOTLINE_SCAN_INTERVAL 必须是正数"),
         ("HOTLINE_SCAN_INTERVAL", "nan", "HOTLINE_SCAN_INTERVAL 必须是正数"),
+        ("HOTLINE_HTTP_MAX_CONNECTIONS", "0", "HOTLINE_HTTP_MAX_CONNECTIONS 必须是正整数"),
+        ("HOTLINE_HTTP_KEEP_ALIVE", "7.5", "HOTLINE_HTTP_KEEP_ALIVE 必须是正整数"),
+        ("HOTLINE_HTTP_HEADER_TIMEOUT", "-1", "HOTLINE_HTTP_HEADER_TIMEOUT 必须是正数"),
+        ("HOTLINE_HTTP_MAX_HEADER_BYTES", "16k", "HOTLINE_HTTP_MAX_HEADER_BYTES 必须是正整数"),
+        ("HOTLINE_AUDIOSOCKET_MAX_STREAMS", "many", "HOTLINE_AUDIOSOCKET_MAX_STREAMS 必须是正整数"),
     ],
 )
 def test_a_bad_setting_stops_every_command_naming_it(
