@@ -102,8 +102,7 @@ class LiveTranscripts:
         self.suggestions = Suggestions(services)
 
     async def __call__(self, event: TranscriptEvent) -> None:
-        if not event.uuid:  # a connection that never sent its UUID: no stream to record
-            log.warning("speech connection without a stream: %s (%s)", event.text, event.code)
+        if not event.uuid:  # no stream to record; the AudioSocket server has logged it
             return
         await asyncio.to_thread(self.record, event)
         if event.kind == "final":

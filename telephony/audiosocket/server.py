@@ -69,8 +69,9 @@ class Limits:
     unproven_grace: float = 1.0
 
 
-# A flood of refused connections logs one line per this many seconds, with the count.
-REFUSAL_LOG_INTERVAL = 10.0
+# Connections that never become a stream (refused, no UUID, garbage) can come in floods: per
+# issue code, one log line per this many seconds, with the count of those not logged.
+STREAMLESS_LOG_INTERVAL = 10.0
 # How long a refused peer may take to close after its hang-up frame.
 REFUSAL_LINGER = 1.0
 
@@ -186,7 +187,8 @@ class AudioStream:
             self._pending.extend(self._parser.feed(data))
         except ProtocolError as exc:
             self._end(exc.code, str(exc))
-        if not _report_parser_issues(self._connection, self._parser, self._limits):
+        within_limit = _report_parser_issues(self._connection, self._parser, self._limits)
+        if not within_limit and self.end_reason is None:
             self._end(*_too_many_issues(self._limits))
 
     def _end(self, reason: str, message: str) -> None:
@@ -259,8 +261,8 @@ class AudioSocketServer:
         self._counts: Counter[str] = Counter()
         self._ended: Counter[str] = Counter()
         self._issues: Counter[str] = Counter()
-        self._refusals_unlogged = 0
-        self._refusal_logged_at = float("-inf")
+        # code -> (when last logged, how many since) for connections without a stream
+        self._streamless_log: dict[str, tuple[float, int]] = {}
 
     @property
     def port(self) -> int:
@@ -306,16 +308,16 @@ class AudioSocketServer:
         connection.issues[issue.code] += 1
         if not issue.fatal and connection.issues[issue.code] > 1:
             return  # counted; summed up when the connection ends
-        log.warning(
-            "AudioSocket %s from %s: %s (%s)",
-            issue.stream_id,
-            issue.peer,
-            issue.message,
-            issue.code,
-        )
-        self._pass_on(issue)
-
-    def _pass_on(self, issue: StreamIssue) -> None:
+        if issue.stream_id is not None:
+            log.warning(
+                "AudioSocket %s from %s: %s (%s)",
+                issue.stream_id,
+                issue.peer,
+                issue.message,
+                issue.code,
+            )
+        else:
+            self._log_streamless(issue)
         if self._on_issue is not None:
             try:
                 self._on_issue(issue)
@@ -370,30 +372,28 @@ class AudioSocketServer:
         oldest.close("evicted", f"no audio yet; closed to make room at the cap of {cap} streams")
         return True
 
+    def _log_streamless(self, issue: StreamIssue) -> None:
+        now = time.monotonic()
+        logged_at, since = self._streamless_log.get(issue.code, (float("-inf"), 0))
+        if now - logged_at < STREAMLESS_LOG_INTERVAL:
+            self._streamless_log[issue.code] = (logged_at, since + 1)
+            return
+        self._streamless_log[issue.code] = (now, 0)
+        log.warning(
+            "AudioSocket connection from %s: %s (%s); %d more like it since the last report",
+            issue.peer,
+            issue.message,
+            issue.code,
+            since,
+        )
+
     async def _refuse(self, reader: asyncio.StreamReader, connection: _Connection) -> None:
         """At the cap with every stream carrying audio: the newcomer gets a hang-up frame."""
         self._ended["too_many_streams"] += 1
-        now = time.monotonic()
-        if now - self._refusal_logged_at >= REFUSAL_LOG_INTERVAL:
-            log.warning(
-                "AudioSocket refused %s: %d streams open, the cap (max_streams); "
-                "%d more refused since the last report",
-                connection.peer,
-                len(self._connections),
-                self._refusals_unlogged,
-            )
-            self._refusal_logged_at, self._refusals_unlogged = now, 0
-        else:
-            self._refusals_unlogged += 1
-        self._issues["too_many_streams"] += 1
-        self._pass_on(
-            StreamIssue(
-                None,
-                "too_many_streams",
-                f"refused: {len(self._connections)} streams open, the server's cap",
-                True,
-                connection.peer,
-            )
+        connection.report(
+            "too_many_streams",
+            f"refused: {len(self._connections)} streams open, the server's cap",
+            fatal=True,
         )
         await _hang_up_on(reader, connection.writer)
 

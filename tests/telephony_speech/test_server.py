@@ -432,3 +432,17 @@ async def test_nothing_of_a_connection_is_kept_once_it_ends(capped) -> None:
     assert server.stats()["streams_open"] == 0
     assert server._connections == {} and server._streams == {}
     duplicate.close()
+
+
+async def test_a_flood_of_connections_without_a_stream_is_logged_once_with_a_count(
+    served, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, recorder = served
+    caplog.set_level(logging.WARNING, logger="telephony.audiosocket.server")
+    for _ in range(20):  # audio before the UUID: each connection is closed at once
+        await send(server, encode_audio(bytes(320)) + encode_uuid(uuid.uuid4()))
+    await until(lambda: server.stats()["ended"] == {"uuid_not_first": 20})
+    assert recorder.issue_codes() == ["uuid_not_first"] * 20  # the application hears each
+    [line] = [record.getMessage() for record in caplog.records]
+    assert "uuid_not_first" in line and "0 more like it" in line
+    await until(lambda: server.stats()["active"] == 0)

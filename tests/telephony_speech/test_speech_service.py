@@ -20,6 +20,7 @@ from telephony.audiosocket import (
     encode_uuid,
 )
 from telephony.speech import SpeechService, TranscriptEvent
+from telephony.speech import service as speech_service
 from telephony.speech.recognizer import StreamRecognizer
 from telephony.speech.service import MAX_JOB_SECONDS
 from tests.speech_fixtures import Speech
@@ -241,3 +242,25 @@ async def test_streams_leave_no_recogniser_or_state_behind(ko_model: vosk.Model)
     assert [o for o in gc.get_objects() if isinstance(o, StreamRecognizer)] == []
     assert stats["streams_total"] == 12 and stats["streams_active"] == 0
     assert (server["active"], server["streams_open"], server["ended"]) == (0, 0, {"hangup": 12})
+
+
+async def test_memory_is_handed_back_after_each_stream_once_its_recogniser_is_gone(
+    ko_model: vosk.Model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """glibc keeps what Kaldi frees in the pool's threads until malloc_trim: the service
+    trims after every stream, when the stream's recogniser no longer exists."""
+    recognisers_alive: list[int] = []
+
+    def release() -> None:
+        recognisers_alive.append(sum(isinstance(o, StreamRecognizer) for o in gc.get_objects()))
+
+    monkeypatch.setattr(speech_service, "release_freed_memory", release)
+    sink = Collector()
+    async with SpeechService(None, workers=1, sink=sink, model=ko_model) as service:
+        for _ in range(3):
+            await stream_audio(service.port, uuid.uuid4(), bytes(FRAME * 50), pace=0)
+            await asyncio.wait_for(sink.closed.get(), 30)
+            async with asyncio.timeout(5):
+                while len(recognisers_alive) < service.stats()["streams_total"]:
+                    await asyncio.sleep(0.01)
+    assert recognisers_alive == [0, 0, 0]
