@@ -20,6 +20,7 @@ from hotline.kb import cli as kb_cli
 from hotline.migrate import prepare
 from hotline.routing.cli import classifier_app
 from hotline.services import local_now
+from hotline.serving import uvicorn_limits
 from hotline.speech import cli as speech_cli
 from telephony.ami.client import parse_ami_url
 
@@ -172,12 +173,20 @@ def serve(
         except ValueError as error:
             refuse(f"HOTLINE_AMI_URL 无效：{error}")
     refuse_unless_port_free(host, port)
+    limits = uvicorn_limits(settings.http)
     if workers > 1:
-        uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(
+            "hotline.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            **limits,
+        )
         return
     from hotline.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port)
+    uvicorn.run(create_app(settings), host=host, port=port, **limits)
 
 
 @app.command("scan")

@@ -10,12 +10,43 @@ from limits import parse
 
 
 @dataclass(frozen=True)
+class HttpLimits:
+    """What one ``hotline serve`` worker allows its HTTP clients (docs/deploy.md, "Limits").
+
+    max_connections: open connections (uvicorn's limit_concurrency; beyond it requests get
+    503), below the unit's LimitNOFILE; keep_alive_seconds: an idle kept-alive connection is
+    closed after this, longer than nginx's upstream keepalive_timeout (60 s) so nginx never
+    reuses one the app is closing; header_seconds: a connection must deliver its request's
+    headers within this (slowloris); max_header_bytes: request line and headers together."""
+
+    max_connections: int = 1000
+    keep_alive_seconds: int = 75
+    header_seconds: float = 10.0
+    max_header_bytes: int = 16384
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> HttpLimits:
+        def whole(name: str, default: int) -> int:
+            value = _whole(env, name)
+            return default if value is None else value
+
+        return cls(
+            max_connections=whole("HOTLINE_HTTP_MAX_CONNECTIONS", cls.max_connections),
+            keep_alive_seconds=whole("HOTLINE_HTTP_KEEP_ALIVE", cls.keep_alive_seconds),
+            header_seconds=_positive(env, "HOTLINE_HTTP_HEADER_TIMEOUT", cls.header_seconds),
+            max_header_bytes=whole("HOTLINE_HTTP_MAX_HEADER_BYTES", cls.max_header_bytes),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///hotline.db"
     redis_url: str | None = None
     ami_url: str | None = None
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int | None = None
+    # Streams open at once on one speech host; None: 3 per recognition thread.
+    audiosocket_max_streams: int | None = None
     vosk_model: str | None = None
     classifier_model: str | None = None
     token_hours: float = 12
@@ -25,6 +56,7 @@ class Settings:
     # Requests per client to the public API (the `limits` notation); a service hall's kiosks or
     # a campus behind one address may need more.
     public_rate: str = "60/minute"
+    http: HttpLimits = field(default_factory=HttpLimits)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -37,6 +69,7 @@ class Settings:
             ami_url=env.get("HOTLINE_AMI_URL") or None,
             audiosocket_host=env.get("HOTLINE_AUDIOSOCKET_HOST", cls.audiosocket_host),
             audiosocket_port=_port(env, "HOTLINE_AUDIOSOCKET_PORT"),
+            audiosocket_max_streams=_whole(env, "HOTLINE_AUDIOSOCKET_MAX_STREAMS"),
             vosk_model=env.get("HOTLINE_VOSK_MODEL") or None,
             classifier_model=env.get("HOTLINE_CLASSIFIER_MODEL") or None,
             token_hours=_positive(env, "HOTLINE_TOKEN_HOURS", cls.token_hours),
@@ -45,6 +78,7 @@ class Settings:
             ),
             time_zone=_time_zone(env, "HOTLINE_TIME_ZONE", cls.time_zone),
             public_rate=_rate(env, "HOTLINE_PUBLIC_RATE", cls.public_rate),
+            http=HttpLimits.from_env(env),
         )
 
 
@@ -58,6 +92,15 @@ def _port(env: dict[str, str], name: str) -> int | None:
         return None
     if not raw.isdigit() or int(raw) > 65535:
         raise InvalidSetting(f"{name} 必须是 0–65535 的端口号，而不是 {raw!r}")
+    return int(raw)
+
+
+def _whole(env: dict[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidSetting(f"{name} 必须是正整数，而不是 {raw!r}")
     return int(raw)
 
 

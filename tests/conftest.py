@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytest_plugins = ["tests.app_fixtures", "tests.speech_fixtures"]
@@ -125,6 +128,22 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent: the shared captures and datasets live outside the repo")
     return SHARED
+
+
+def wait_until_answering(url: str, process: subprocess.Popen[str], seconds: float = 20) -> None:
+    """Until ``url`` answers over HTTP(S) (any status); fails at once when the process that
+    should serve it has stopped, with what it wrote to stderr."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(url, verify=False, timeout=1)
+            return
+        except httpx.TransportError:
+            assert process.poll() is None, (
+                f"{process.args[0]} stopped: {process.stderr.read() if process.stderr else ''}"
+            )
+            assert time.monotonic() < deadline, f"{process.args[0]} did not start"
+            time.sleep(0.1)
 
 
 def free_port() -> int:

@@ -30,6 +30,7 @@ from hotline.events import Event
 from hotline.services import Services, jsonable
 from hotline.speech import service
 from hotline.speech.decoder import DecoderSettings, load_tuned_model
+from telephony.audiosocket import Limits
 from telephony.speech import (
     MODEL_ENV,
     ModelError,
@@ -41,6 +42,9 @@ from telephony.speech import (
 log = logging.getLogger(__name__)
 Stopper = Callable[[], Awaitable[None]]
 PORT_ENV = "HOTLINE_AUDIOSOCKET_PORT"
+# A live call costs 0.3–0.5 of a recognition thread (docs/benchmarks.md, "Speech"): beyond
+# about three per thread every call falls behind, so more are refused rather than queued.
+STREAMS_PER_WORKER = 3
 
 
 def model_path(settings: Settings) -> Path:
@@ -98,8 +102,7 @@ class LiveTranscripts:
         self.suggestions = Suggestions(services)
 
     async def __call__(self, event: TranscriptEvent) -> None:
-        if not event.uuid:  # a connection that never sent its UUID: no stream to record
-            log.warning("speech connection without a stream: %s (%s)", event.text, event.code)
+        if not event.uuid:  # no stream to record; the AudioSocket server has logged it
             return
         await asyncio.to_thread(self.record, event)
         if event.kind == "final":
@@ -213,13 +216,15 @@ async def start_live_speech(
         raise ValueError(f"{PORT_ENV} is not set: no port for the AudioSocket server")
     model_path(settings)  # a missing model stops the start-up, naming the variable
     sink = LiveTranscripts(services)
+    workers = decoder_settings(settings).workers
     speech = SpeechService(
         None,
         settings.audiosocket_host,
         settings.audiosocket_port,
-        workers=decoder_settings(settings).workers,
+        workers=workers,
         sink=sink,
         model=await asyncio.to_thread(shared_model, settings),
+        limits=Limits(max_streams=settings.audiosocket_max_streams or STREAMS_PER_WORKER * workers),
     )
     await speech.start()
     log.info("AudioSocket speech server on %s:%s", settings.audiosocket_host, speech.port)

@@ -14,7 +14,13 @@ from telephony.audiosocket.protocol import (
     encode_hangup,
     encode_uuid,
 )
-from telephony.audiosocket.server import AudioSocketServer, AudioStream, StreamIssue, Timeouts
+from telephony.audiosocket.server import (
+    AudioSocketServer,
+    AudioStream,
+    Limits,
+    StreamIssue,
+    Timeouts,
+)
 
 __all__ = [
     "AUDIO_RATES",
@@ -23,6 +29,7 @@ __all__ = [
     "Frame",
     "FrameParser",
     "Kind",
+    "Limits",
     "ProtocolError",
     "ProtocolIssue",
     "StreamIssue",

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from hotline.cli import app as cli
-from hotline.config import Settings
+from hotline.config import HttpLimits, Settings
 from hotline.speech.decoder import DecoderSettings
 from telephony.ami.client import parse_ami_url
 
@@ -105,3 +105,22 @@ def test_every_setting_in_the_example_is_read_and_parses() -> None:
     assert parse_ami_url(settings.ami_url or "").port == 5038
     assert settings.token_hours == 12 and settings.scan_interval_seconds == 60
     assert DecoderSettings.from_mapping(example).workers == 4
+    assert settings.http == HttpLimits()  # the example shows the defaults
+    assert settings.audiosocket_max_streams == 12
+
+
+@pytest.mark.parametrize("name", ["hotline-api", "hotline-speech"])
+def test_a_unit_has_descriptors_for_every_connection_it_accepts(name: str) -> None:
+    """systemd's default of 1024 descriptors ran out under 1,100 slow clients; a worker's
+    connection cap plus its database pool and files must fit in the unit's limit."""
+    [limit] = directives(ROOT / "deploy" / "systemd" / f"{name}.service")["LimitNOFILE"]
+    settings = Settings.from_env(example_settings())
+    assert int(limit) >= settings.http.max_connections + 1024
+
+
+def test_the_proxy_keeps_upstream_connections_shorter_than_the_app() -> None:
+    """nginx must drop an idle upstream connection before the app closes it, or it sends the
+    next request on a connection that is closing."""
+    site = (ROOT / "deploy" / "nginx" / "hotline.conf").read_text()
+    [seconds] = re.findall(r"^\s*keepalive_timeout (\d+)s;", site, flags=re.MULTILINE)
+    assert int(seconds) < Settings.from_env(example_settings()).http.keep_alive_seconds

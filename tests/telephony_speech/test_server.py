@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,6 +17,7 @@ from telephony.audiosocket import (
     AudioSocketServer,
     AudioStream,
     Kind,
+    Limits,
     StreamIssue,
     Timeouts,
     encode_audio,
@@ -57,18 +59,27 @@ class Recorder:
         return [issue.code for issue in self.issues]
 
 
-@pytest.fixture
-async def served() -> AsyncIterator[tuple[AudioSocketServer, Recorder]]:
+@contextlib.asynccontextmanager
+async def serving(
+    timeouts: Timeouts, limits: Limits | None = None
+) -> AsyncIterator[tuple[AudioSocketServer, Recorder]]:
     recorder = Recorder()
     server = AudioSocketServer(
         "127.0.0.1",
         0,
         recorder.handle,
         on_issue=recorder.issues.append,
-        timeouts=Timeouts(first_frame=0.5, idle=0.5, max_duration=2.0),
+        timeouts=timeouts,
+        limits=limits,
     )
     async with server:
         yield server, recorder
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[tuple[AudioSocketServer, Recorder]]:
+    async with serving(Timeouts(first_frame=0.5, idle=0.5, max_duration=2.0)) as served:
+        yield served
 
 
 async def send(server: AudioSocketServer, wire: bytes, *, close: bool = True) -> None:
@@ -291,3 +302,147 @@ async def test_a_stop_ends_streams_whose_caller_is_still_talking() -> None:
         await asyncio.to_thread(caller.join, 5)
         assert stopped, "the stop waited for a stream whose caller was still talking"
         assert server.stats()["ended"] == {"server_stopped": 1}
+
+
+async def talking(server: AudioSocketServer, stream_id: uuid.UUID) -> asyncio.StreamWriter:
+    """A call that has sent its UUID and some audio and stays open."""
+    _, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(encode_uuid(stream_id) + encode_audio(bytes(320)))
+    await writer.drain()
+    return writer
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition never held"
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("before_uuid", [False, True], ids=["after-uuid", "before-uuid"])
+async def test_a_flood_of_unknown_frames_is_logged_once_and_the_connection_closed(
+    served, caplog: pytest.LogCaptureFixture, before_uuid: bool
+) -> None:
+    server, recorder = served
+    flood = encode_frame(0x42) * 350_000  # 1 MB of 3-byte frames of a kind nobody sends
+    wire = flood + encode_uuid(uuid.uuid4()) if before_uuid else encode_uuid(uuid.uuid4()) + flood
+    caplog.set_level(logging.WARNING, logger="telephony.audiosocket.server")
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(wire)
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+    writer.close()
+    await until(lambda: server.stats()["active"] == 0)
+    assert recorder.issue_codes() == ["unknown_kind", "too_many_issues"]
+    assert server.stats()["ended"] == {"too_many_issues": 1}
+    issues = server.stats()["issues"]
+    assert isinstance(issues, dict) and issues["unknown_kind"] > server.limits.max_issues
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 3, lines  # the first, the closing, and one line with the count
+    assert f"unknown_kind ×{issues['unknown_kind'] - 1}" in lines[-1]
+    await assert_still_serving(server, recorder)
+
+
+@pytest.fixture
+async def capped() -> AsyncIterator[tuple[AudioSocketServer, Recorder]]:
+    """At most 3 streams; a connection without audio may be dropped after 0.2 s."""
+    timeouts = Timeouts(first_frame=5, idle=5, max_duration=30)
+    async with serving(timeouts, Limits(max_streams=3, unproven_grace=0.2)) as served:
+        yield served
+
+
+async def test_beyond_the_cap_of_talking_streams_a_newcomer_is_refused_with_a_hangup(
+    capped,
+) -> None:
+    server, recorder = capped
+    calls = [await talking(server, uuid.uuid4()) for _ in range(3)]
+    await until(lambda: sum(got.audio_bytes for got in recorder.streams.values()) == 960)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(encode_uuid(uuid.uuid4()))
+    assert await asyncio.wait_for(reader.read(), 5) == encode_hangup()
+    writer.close()
+    assert recorder.issue_codes() == ["too_many_streams"]
+    assert len(recorder.streams) == 3
+    calls[0].write(encode_hangup())
+    await wait_for_end(recorder)
+    await assert_still_serving(server, recorder)
+    for call in calls:
+        call.close()
+
+
+async def test_at_the_cap_a_real_call_takes_the_place_of_a_connection_without_audio(
+    capped,
+) -> None:
+    server, recorder = capped
+    silent = []
+    for wire in (b"", encode_uuid(uuid.uuid4()), encode_uuid(uuid.uuid4())):
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(wire)
+        silent.append((reader, writer))
+    await until(lambda: len(recorder.streams) == 2)
+    await asyncio.sleep(0.3)  # past the grace a connection gets to send audio
+    real = [uuid.uuid4() for _ in range(3)]
+    calls = [await talking(server, stream_id) for stream_id in real]  # each takes a place
+    await until(lambda: all(recorder.streams.get(i, Received()).audio_bytes for i in real))
+    for reader, writer in silent:
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+    assert recorder.issue_codes() == ["evicted"] * 3
+    for call in calls:
+        call.write(encode_hangup())
+    await until(lambda: server.stats()["active"] == 0)
+    assert server.stats()["ended"] == {"evicted": 3, "hangup": 3}
+    for call in calls:
+        call.close()
+
+
+async def test_a_second_connection_with_an_open_streams_uuid_is_refused(served) -> None:
+    server, recorder = served
+    stream_id = uuid.uuid4()
+    first = await talking(server, stream_id)
+    await until(lambda: stream_id in recorder.streams)
+    reader, second = await asyncio.open_connection("127.0.0.1", server.port)
+    second.write(encode_uuid(stream_id) + encode_audio(bytes(6400)))
+    assert await asyncio.wait_for(reader.read(), 5) == encode_hangup()
+    second.close()
+    first.write(encode_audio(bytes(320)) + encode_hangup())
+    got = await wait_for_end(recorder)
+    assert (got.audio_bytes, got.end_reason) == (640, "hangup")
+    [issue] = recorder.issues
+    assert (issue.code, issue.stream_id, issue.fatal) == ("duplicate_uuid", None, True)
+    assert str(stream_id) in issue.message
+    await assert_still_serving(server, recorder)  # and the UUID is free again once it ended
+    again = await talking(server, stream_id)
+    again.write(encode_hangup())
+    await wait_for_end(recorder)
+    again.close()
+
+
+async def test_nothing_of_a_connection_is_kept_once_it_ends(capped) -> None:
+    server, _ = capped
+    stream_id = uuid.uuid4()
+    first = await talking(server, stream_id)
+    others = [await talking(server, uuid.uuid4()) for _ in range(2)]
+    _, duplicate = await asyncio.open_connection("127.0.0.1", server.port)
+    duplicate.write(encode_uuid(stream_id))
+    for writer in (first, *others):
+        writer.write(encode_hangup())
+    await until(lambda: server.stats()["active"] == 0)
+    assert server.stats()["streams_open"] == 0
+    assert server._connections == {} and server._streams == {}
+    duplicate.close()
+
+
+async def test_a_flood_of_connections_without_a_stream_is_logged_once_with_a_count(
+    served, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, recorder = served
+    caplog.set_level(logging.WARNING, logger="telephony.audiosocket.server")
+    for _ in range(20):  # audio before the UUID: each connection is closed at once
+        await send(server, encode_audio(bytes(320)) + encode_uuid(uuid.uuid4()))
+    await until(lambda: server.stats()["ended"] == {"uuid_not_first": 20})
+    assert recorder.issue_codes() == ["uuid_not_first"] * 20  # the application hears each
+    [line] = [record.getMessage() for record in caplog.records]
+    assert "uuid_not_first" in line and "0 more like it" in line
+    await until(lambda: server.stats()["active"] == 0)

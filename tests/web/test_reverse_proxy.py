@@ -1,10 +1,13 @@
 """deploy/nginx/hotline.conf in front of the real app, run by Debian's nginx: the pages and the
-API through TLS, the live event stream unbuffered, and a recording larger than nginx's default
-upload limit reaching the app."""
+API through TLS, the live event stream unbuffered, a recording larger than nginx's default
+upload limit reaching the app while large bodies elsewhere are refused, and a client that
+sends its request head slowly cut off."""
 
 from __future__ import annotations
 
 import shutil
+import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -16,11 +19,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until_answering
 from tests.web.conftest import ROOT
 
 SITE = ROOT / "deploy" / "nginx" / "hotline.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+HEADER_SECONDS = 1  # the shipped 10 s, shortened for the test
 
 
 def _site_for_test(app_port: int, https_port: int, http_port: int, certificate: Path) -> str:
@@ -33,6 +37,7 @@ def _site_for_test(app_port: int, https_port: int, http_port: int, certificate: 
         ("listen 80;", f"listen 127.0.0.1:{http_port};"),
         ("/etc/ssl/hotline/fullchain.pem", str(certificate)),
         ("/etc/ssl/hotline/privkey.pem", str(certificate.with_suffix(".key"))),
+        ("client_header_timeout 10s;", f"client_header_timeout {HEADER_SECONDS}s;"),
     ):
         assert shipped in site, f"{SITE.name} no longer has {shipped!r}"
         site = site.replace(shipped, here)
@@ -91,17 +96,7 @@ def proxy(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         text=True,
     )
     base = f"https://127.0.0.1:{https_port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(f"{base}/api/health", verify=False, timeout=1)
-            break
-        except httpx.TransportError:
-            assert nginx.poll() is None, (
-                f"nginx stopped: {nginx.stderr.read() if nginx.stderr else ''}"
-            )
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.1)
+    wait_until_answering(f"{base}/api/health", nginx)
     yield Proxy(https=base, http=f"http://127.0.0.1:{http_port}")
     nginx.terminate()
     nginx.wait(timeout=10)
@@ -161,3 +156,46 @@ def test_a_recording_larger_than_nginx_default_reaches_the_app(
     # The app's own answer (no such call), not nginx's 413 page.
     assert reply.status_code == 404, reply.text[:200]
     assert reply.json()["code"] == "not_found"
+
+
+def test_a_large_body_on_any_other_path_is_refused_by_the_proxy(
+    proxy: Proxy, api_token: Callable[[str], str]
+) -> None:
+    headers = {"Authorization": f"Bearer {api_token('op')}", "Content-Type": "application/json"}
+    reply = httpx.post(
+        f"{proxy.https}/api/tickets",
+        content=b'{"content": "' + b"x" * (2 * 1024 * 1024) + b'"}',
+        headers=headers,
+        verify=False,
+        timeout=30,
+    )
+    assert reply.status_code == 413
+    assert reply.json() == {"code": "body_too_large", "message": "请求内容超过 1 MB 上限"}
+
+
+def test_a_client_that_sends_its_request_head_slowly_is_cut_off(proxy: Proxy) -> None:
+    """Slowloris: a byte of header every 0.2 s never completes the head; nginx closes the
+    connection once client_header_timeout has passed, however often bytes arrive."""
+    address = urlsplit(proxy.https)
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    raw = socket.create_connection((address.hostname, address.port), timeout=5)
+    with context.wrap_socket(raw) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        closed = False
+        while not closed and time.monotonic() - started < HEADER_SECONDS + 5:
+            try:
+                sock.sendall(b"X")
+                time.sleep(0.2)
+                sock.setblocking(False)
+                closed = sock.recv(4096) == b""
+            except (ssl.SSLWantReadError, BlockingIOError):
+                pass
+            except (ConnectionError, ssl.SSLError):
+                closed = True
+            finally:
+                sock.setblocking(True)
+        cut_after = time.monotonic() - started
+    assert closed, "nginx kept a connection whose head never completed"
+    assert HEADER_SECONDS - 0.5 <= cut_after <= HEADER_SECONDS + 3
