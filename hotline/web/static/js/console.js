@@ -327,6 +327,10 @@ function filed(ticket, how) {
   banner.hidden = false;
   form.reset();
   formTouched = false;
+  // The caller may still be on the line with another matter: keep their number ready.
+  if (currentCall?.state === "answered" && currentCall.caller && !currentCall.caller.includes("*")) {
+    $("#citizen-phone").value = currentCall.caller;
+  }
   chosenKnowledge = null;
   $("#suggestions").replaceChildren();
   $("#emergency").hidden = true;
