@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -30,7 +29,7 @@ from hotline.cli import DEMO_USERS, app
 from hotline.config import Settings
 from telephony.sim import load_scenario
 from tests.conftest import free_port
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, LOCAL_HOSTS, screenshot
+from tests.web.conftest import DESKTOP, LOCAL_HOSTS, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -181,19 +180,10 @@ class Shift:
 
 
 @pytest.fixture(scope="module")
-def shift(centre: LiveCentre) -> Iterator[Shift]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        people = Shift(browser, centre.url)
-        yield people
-        people.close()
-        browser.close()
+def shift(browser: Browser, centre: LiveCentre) -> Iterator[Shift]:
+    people = Shift(browser, centre.url)
+    yield people
+    people.close()
 
 
 @pytest.fixture(scope="module")
