@@ -12,7 +12,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -285,20 +285,40 @@ def test_pausing_and_unpausing_change_the_queue_state(
         page.select_option("#pause-reason", "整理工单")
         page.click("#agent-toggle")
         expect(page.locator("#agent-state")).to_have_text("示忙 · 整理工单")
-        deadline = time.monotonic() + 5
-        while not agent(user)["paused"]:
-            assert time.monotonic() < deadline, f"{user}: the queue does not show 示忙"
-            time.sleep(0.1)
+        wait_until(lambda u=user: agent(u)["paused"], f"{user}: the queue does not show 示忙")
         assert agent(user)["pause_reason"] == "整理工单"
         page.reload()  # the console reads the state back from the switchboard
         expect(page.locator("#agent-state")).to_have_text("示忙 · 整理工单")
         page.click("#agent-toggle")
         expect(page.locator("#agent-state")).to_have_text("示闲")
-        deadline = time.monotonic() + 5
-        while agent(user)["paused"]:
-            assert time.monotonic() < deadline, f"{user}: the queue does not show 示闲"
-            time.sleep(0.1)
+        wait_until(lambda u=user: not agent(u)["paused"], f"{user}: the queue does not show 示闲")
     assert not [p for p in consoles.values() if p.locator("#toast.error").is_visible()]
+
+
+def test_an_operator_signs_out_of_the_queue_and_back_in(
+    centre: LiveCentre, consoles: dict[str, Page]
+) -> None:
+    page = consoles["operator2"]
+
+    def signed_in() -> bool:
+        agents = centre.api("supervisor1", "GET", "/api/agents").json()["agents"]
+        return bool(next(a for a in agents if a["username"] == "operator2")["logged_in"])
+
+    expect(page.locator("#queue-toggle")).to_have_text("签出队列")
+    page.click("#queue-toggle")
+    expect(page.locator("#agent-state")).to_have_text("未签入")
+    expect(page.locator("#agent-toggle")).to_be_disabled()
+    wait_until(lambda: not signed_in(), "operator2 still in the queue")
+    page.click("#queue-toggle")
+    expect(page.locator("#agent-state")).to_have_text("示闲")
+    wait_until(signed_in, "operator2 not back in the queue")
+
+
+def wait_until(check: Callable[[], bool], failure: str, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.1)
 
 
 def test_the_supervisors_call_figures_equal_the_api_for_today(

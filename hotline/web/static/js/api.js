@@ -90,6 +90,8 @@ export const callHistory = (phone) => get("/api/calls/history", { phone });
 export const callCaller = (callId) => get(`/api/calls/${callId}/caller`);
 export const setAgentStatus = (paused, reason) => post("/api/agents/me/status", { paused, reason });
 export const myQueueState = () => get("/api/agents/me");
+export const queueLogin = () => post("/api/agents/me/login");
+export const queueLogout = () => post("/api/agents/me/logout");
 export const transcript = (uuid) => get(`/api/transcripts/${encodeURIComponent(uuid)}`);
 export const classify = (text) => post("/api/classify", { text });
 export const searchKnowledge = async (q) => (await get("/api/kb/search", { q })).items;

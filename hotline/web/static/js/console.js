@@ -11,12 +11,17 @@ const form = $("#ticket-form");
 let currentCall = null;
 let chosenKnowledge = null;
 let paused = false;
+let signedIn = null;  // in the queue? null: not known (no switchboard connection here)
 
-// ---------------------------------------------------------------- agent status (示忙/示闲)
+// ---------------------------------------------------------------- agent status (签入, 示忙/示闲)
 function showAgentState(reason) {
-  $("#agent-state").textContent = paused ? `示忙 · ${reason}` : "示闲";
-  $("#agent-state").classList.toggle("paused", paused);
+  const out = signedIn === false;
+  $("#agent-state").textContent = out ? "未签入" : paused ? `示忙 · ${reason}` : "示闲";
+  $("#agent-state").classList.toggle("paused", paused || out);
   $("#agent-toggle").textContent = paused ? "示闲" : "示忙";
+  $("#agent-toggle").disabled = out;
+  $("#queue-toggle").hidden = signedIn === null;
+  $("#queue-toggle").textContent = out ? "签入队列" : "签出队列";
 }
 
 async function toggleAgentStatus() {
@@ -34,11 +39,27 @@ async function toggleAgentStatus() {
 }
 $("#agent-toggle").addEventListener("click", toggleAgentStatus);
 
+// 签入/签出: the softphone joins or leaves the queue (where members are dynamic, as in
+// deploy/asterisk/queues.conf, an operator signs in before 示忙/示闲 means anything).
+async function toggleQueue() {
+  try {
+    await (signedIn ? api.queueLogout() : api.queueLogin());
+  } catch (error) {
+    return toast(explain(error), "error");
+  }
+  signedIn = !signedIn;
+  paused = false;
+  showAgentState("");
+  toast(signedIn ? "已签入队列" : "已签出队列", "ok");
+}
+$("#queue-toggle").addEventListener("click", toggleQueue);
+
 // What the switchboard last reported for this softphone (after a reload, the truth).
 async function loadAgentState() {
   try {
     const state = await api.myQueueState();
     paused = Boolean(state.paused);
+    signedIn = state.logged_in ?? null;
     showAgentState(state.pause_reason || "");
   } catch (error) {
     if (!api.isUnavailable(error)) throw error;
