@@ -27,6 +27,8 @@ from typer.testing import CliRunner
 from hotline.calls.cli import DemoCentre
 from hotline.cli import DEMO_USERS, app
 from hotline.config import Settings
+from hotline.services import Services
+from hotline.speech import service as speech
 from telephony.sim import load_scenario
 from tests.conftest import free_port
 from tests.web.conftest import DESKTOP, LOCAL_HOSTS, screenshot
@@ -60,6 +62,17 @@ class LiveCentre:
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs)
+
+    def said_in_the_ivr(self, stream_uuid: str, words: str) -> None:
+        """What the caller said before the answer, stored as the live transcript sink does."""
+        services = Services(self.demo.settings)
+        try:
+            with services.unit() as (session, _):
+                stream = speech.open_stream(session, stream_uuid, services.clock())
+                assert speech.link_call(session, stream) is not None
+                speech.add_segment(session, stream, words, words, 0.0, 2.0)
+        finally:
+            services.close()
 
     def ring(self, agent: str, caller: str, talk_seconds: float) -> None:
         """A call answered at ``agent``'s softphone, through the demo's switchboard."""
@@ -264,11 +277,14 @@ def test_a_new_call_never_overwrites_the_form_being_filled_in(
     centre.ring("8001", "13912340001", talk_seconds=20)
     expect(page.locator("#incoming")).to_be_visible(timeout=10_000)
     expect(page.locator("#incoming-text")).to_contain_text("139****0001")
+    waiting = centre.api("supervisor1", "GET", "/api/calls", params={"phone": "13912340001"})
+    centre.said_in_the_ivr(waiting.json()["items"][0]["stream_uuid"], "我要反映路灯不亮")
     assert page.input_value("#citizen-phone") == before
     assert page.input_value("#content") == "市民正在反映的问题，尚未登记"
     screenshot(page, "acceptance-new-call-waits")
     page.click("#take-incoming")
     expect(page.locator("#citizen-phone")).to_have_value("13912340001")
+    expect(page.locator("#transcript")).to_have_text("我要反映路灯不亮")  # its own, from the IVR
     assert page.input_value("#content") == "市民正在反映的问题，尚未登记"
     expect(page.locator("#incoming")).to_be_hidden()
 

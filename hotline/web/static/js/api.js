@@ -93,6 +93,7 @@ export const myQueueState = () => get("/api/agents/me");
 export const queueLogin = () => post("/api/agents/me/login");
 export const queueLogout = () => post("/api/agents/me/logout");
 export const transcript = (uuid) => get(`/api/transcripts/${encodeURIComponent(uuid)}`);
+export const callTranscripts = (callId) => get("/api/transcripts", { call_id: callId });
 export const classify = (text) => post("/api/classify", { text });
 export const searchKnowledge = async (q) => (await get("/api/kb/search", { q })).items;
 export const hotspots = async () => (await get("/api/hotspots")).items;

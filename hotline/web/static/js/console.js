@@ -94,6 +94,7 @@ async function takeCall(call) {
   waitingCall = null;
   $("#incoming").hidden = true;
   showCall(call);
+  loadTranscript(call);
   let caller;
   try {
     caller = (await api.callCaller(call.id)).caller;
@@ -187,6 +188,28 @@ function onTranscript(data, final) {
   }
   box.scrollTop = box.scrollHeight;
 }
+// Taking a call: its transcript so far (the caller may have spoken in the IVR, before the
+// answer), in place of the last call's.
+async function loadTranscript(call) {
+  transcriptLines = [];
+  $("#transcript").replaceChildren(el("p", { class: "muted" }, "通话接通后显示。"));
+  let found;
+  try {
+    found = (await api.callTranscripts(call.id)).items;
+  } catch (error) {
+    if (!api.isUnavailable(error)) toast(explain(error), "error");
+    return;
+  }
+  if (currentCall?.id !== call.id || !found.length) return;
+  transcriptLines = [];
+  $("#transcript").replaceChildren();
+  for (const stream of found) {
+    for (const segment of stream.segments) onTranscript({ call_id: call.id, text: segment.text }, true);
+  }
+  const partial = found.at(-1).partial;
+  if (partial) onTranscript({ call_id: call.id, text: partial }, false);
+}
+
 $("#use-transcript").addEventListener("click", () => {
   if (!transcriptLines.length) return toast("还没有转写文本");
   $("#content").value = transcriptLines.join("");
