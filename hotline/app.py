@@ -239,10 +239,13 @@ def event_visible_to(who: Principal, event: Event) -> bool:
     their own department's ticket events (as lead or co-handler), and those that name no
     department; not the centre's
     calls, and above all not transcripts and routing suggestions, which carry what every caller
-    said. Social supervisors read figures, not the live stream."""
+    said. Social supervisors read figures, not the live stream. An operator hears the calls
+    their own softphone answered, not the queue's or a colleague's (the screen pop)."""
     role = who.actor.role
     if role == Role.MONITOR:
         return False
+    if role == Role.OPERATOR and event.type.startswith("call."):
+        return who.extension is not None and event.payload.get("answered_by") == who.extension
     if role != Role.DEPARTMENT:
         return True
     return event.type.startswith("ticket.") and (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +22,7 @@ from telephony.sim import SwitchboardSimulator, load_scenario
 
 # What the demo centre's phones do: mostly ordinary calls, some abandoned, one fire (119).
 DEMO_SCENARIOS = ("queue_call", "queue_call", "queue_call", "abandoned_call", "transfer_119")
+DEMO_QUEUE = "12345"
 # Mobile prefixes in use, so that a demo caller is a number a ticket accepts (hotline.phones).
 DEMO_MOBILE_PREFIXES = ("135", "138", "139", "150", "158", "177", "185", "186", "188")
 
@@ -69,51 +71,99 @@ def demo(
 ) -> None:
     """The demo centre: a simulated switchboard sends calls, the bridge records them, the
     server shows them, and operators can transfer them with one key."""
-    refuse_unless_port_free(host, port)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_demo(Settings.from_env(), host, port, interval, seed))
-
-
-async def _demo(
-    settings: Settings, host: str, port: int, interval: float, seed: int | None
-) -> None:
-    from hotline.app import create_app
     from hotline.cli import DEMO_ONLY, DEMO_USERS
 
-    switchboard = SwitchboardSimulator()
-    ami_port = await switchboard.start("127.0.0.1", 0)
-    ami_url = f"ami://{switchboard.username}:{switchboard.secret}@127.0.0.1:{ami_port}"
-    app = create_app(replace(settings, ami_url=ami_url))
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port))
-    calls = asyncio.create_task(_demo_calls(switchboard, interval, random.Random(seed)))
-    typer.echo(f"电话交换机模拟器（AMI）：127.0.0.1:{ami_port}，约每 {interval:g} 秒一通来电")
-    typer.echo(f"AMI 桥接：已连接到模拟器，通话写入 {settings.database_url}")
-    typer.echo(f"服务：http://{host}:{port}/  （接线员 operator1 的分机 8001 接听模拟来电）")
-    typer.echo("演示账号（用户名 / 密码）：")
-    for username, role, _, password, display, extension in DEMO_USERS:
-        phone = f"  分机 {extension}" if extension else ""
-        typer.echo(f"  {username:<12} {password:<12} {role:<10} {display}{phone}")
-    typer.echo(DEMO_ONLY)
-    try:
-        await server.serve()
-    finally:
-        calls.cancel()
-        await switchboard.close()
+    refuse_unless_port_free(host, port)
+    centre = DemoCentre(Settings.from_env(), host, port, interval, seed)
+
+    def announce() -> None:
+        typer.echo(
+            f"电话交换机模拟器（AMI）：127.0.0.1:{centre.ami_port}，约每 {interval:g} 秒一通来电"
+        )
+        typer.echo(f"AMI 桥接：已连接到模拟器，通话写入 {centre.settings.database_url}")
+        typer.echo(
+            f"服务：http://{host}:{port}/  （来电轮流接到示闲接线员的分机；示忙的分机不再振铃）"
+        )
+        typer.echo("演示账号（用户名 / 密码）：")
+        for username, role, _, password, display, extension in DEMO_USERS:
+            phone = f"  分机 {extension}" if extension else ""
+            typer.echo(f"  {username:<12} {password:<12} {role:<10} {display}{phone}")
+        typer.echo(DEMO_ONLY)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(centre.serve(announce))
 
 
-async def _demo_calls(
-    switchboard: SwitchboardSimulator, interval: float, rng: random.Random
-) -> None:
-    """Scenario calls with human timings: a few seconds in the queue, half a minute to a
-    minute and a half of talk, so that there is time to transfer a call from the page."""
-    playing: set[asyncio.Task[None]] = set()
-    while True:
-        scenario = _with_human_timing(load_scenario(rng.choice(DEMO_SCENARIOS)), rng)
-        caller = demo_caller(rng)
-        task = asyncio.create_task(_play_call(switchboard, scenario, caller))
-        playing.add(task)
-        task.add_done_callback(playing.discard)
-        await asyncio.sleep(interval * rng.uniform(0.5, 1.5))
+class DemoCentre:
+    """What ``hotline demo`` runs, in one event loop: the switchboard simulator with every
+    demo operator's softphone in queue 12345 (static members, so 示忙/示闲 works from the
+    start), the app with its AMI bridge logged in to it, uvicorn, and scenario calls rung to
+    the next free operator. The acceptance tests run this same object."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        host: str,
+        port: int,
+        interval: float,
+        seed: int | None,
+        *,
+        server_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.host, self.port = host, port
+        self.interval = interval
+        self.rng = random.Random(seed)
+        self.server_options = server_options or {}
+        self.switchboard = SwitchboardSimulator()
+        self.server: uvicorn.Server | None = None
+        self.ami_port = 0
+
+    async def serve(self, started: Callable[[], None] = lambda: None) -> None:
+        """Until ``stop()`` (or Ctrl-C)."""
+        from hotline.app import create_app
+        from hotline.cli import DEMO_USERS
+
+        for username, _, _, _, _, extension in DEMO_USERS:
+            if extension:
+                self.switchboard.add_member(DEMO_QUEUE, f"PJSIP/{extension}", username)
+        self.ami_port = await self.switchboard.start("127.0.0.1", 0)
+        ami_url = (
+            f"ami://{self.switchboard.username}:{self.switchboard.secret}@127.0.0.1:{self.ami_port}"
+        )
+        app = create_app(replace(self.settings, ami_url=ami_url))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host=self.host, port=self.port, **self.server_options)
+        )
+        calls = asyncio.create_task(self._ring_calls())
+        started()
+        try:
+            await self.server.serve()
+        finally:
+            calls.cancel()
+            await self.switchboard.close()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
+
+    async def _ring_calls(self) -> None:
+        """Scenario calls with human timings: a few seconds in the queue, half a minute to a
+        minute and a half of talk, so that there is time to transfer a call from the page. A
+        call that finds every operator paused or busy is abandoned."""
+        playing: set[asyncio.Task[None]] = set()
+        while True:
+            scenario_name = self.rng.choice(DEMO_SCENARIOS)
+            agent = None
+            if scenario_name != "abandoned_call":
+                agent = self.switchboard.next_agent(DEMO_QUEUE)
+                scenario_name = scenario_name if agent else "abandoned_call"
+            scenario = _with_human_timing(load_scenario(scenario_name), self.rng)
+            caller = demo_caller(self.rng)
+            task = asyncio.create_task(_play_call(self.switchboard, scenario, caller, agent))
+            playing.add(task)
+            task.add_done_callback(playing.discard)
+            await asyncio.sleep(self.interval * self.rng.uniform(0.5, 1.5))
 
 
 def demo_caller(rng: random.Random) -> str:
@@ -135,9 +185,9 @@ def _with_human_timing(scenario: dict[str, Any], rng: random.Random) -> dict[str
 
 
 async def _play_call(
-    switchboard: SwitchboardSimulator, scenario: dict[str, Any], caller: str
+    switchboard: SwitchboardSimulator, scenario: dict[str, Any], caller: str, agent: str | None
 ) -> None:
-    await switchboard.play(scenario, caller=caller)
+    await switchboard.play(scenario, caller=caller, agent=agent)
     hang_up_orphaned_legs(switchboard)
 
 

@@ -183,17 +183,44 @@ def telephony_errors() -> Iterator[None]:
     try:
         yield
     except CommandRefused as exc:
-        raise TelephonyRefused(f"交换机拒绝了该操作：{exc}", detail=str(exc)) from exc
+        log.warning("Asterisk refused a command: %s", exc)
+        raise TelephonyRefused(refusal_message(str(exc))) from exc
     except NotConnected as exc:
         raise TelephonyUnavailable("与电话交换机的连接已断开，请稍后重试") from exc
     except ActionTimeout as exc:
         raise TelephonyTimeout("电话交换机未及时响应，请稍后重试") from exc
     except AMIError as exc:
-        raise TelephonyUnavailable(f"电话交换机通信出错：{exc}") from exc
+        log.warning("AMI error: %s", exc)
+        raise TelephonyUnavailable("与电话交换机通信出错，请稍后重试或联系管理员") from exc
     except KeyError as exc:
         raise CallNotOnSwitch("交换机上已没有这通电话（可能刚刚挂断）") from exc
     except ValueError as exc:
-        raise InvalidInput(f"无法发送给交换机的参数：{exc}") from exc
+        log.warning("a value AMI cannot carry: %s", exc)
+        raise InvalidInput("参数含有交换机无法接收的字符（如换行），请修改后重试") from exc
+
+
+# Asterisk's refusals (app_queue, res_pjsip, the bridge's own) as the people at the console
+# read them; matched by the start of the message, case-insensitively. The raw text is logged.
+REFUSALS = (
+    ("interface not found", "该分机不在呼叫队列中（未签入），请先签入队列"),
+    ("unable to add interface: already there", "该分机已在呼叫队列中，无须重复签入"),
+    ("unable to remove interface: not there", "该分机不在呼叫队列中，无须签出"),
+    ("unable to remove interface from queue: no such queue", "交换机上没有该呼叫队列"),
+    ("unable to add interface to queue: no such queue", "交换机上没有该呼叫队列"),
+    ("no such channel", "交换机上已没有这通电话（可能刚刚挂断）"),
+    ("an attended transfer needs an operator on the call", "三方转接需要接线员在通话中"),
+    ("the call has no channel to transfer", "这通电话没有可转接的通道（可能刚刚挂断）"),
+    ("permission denied", "交换机账号无权执行该操作，请联系管理员检查 AMI 权限"),
+)
+
+
+def refusal_message(raw: str) -> str:
+    """A refusal from Asterisk in Chinese; one not known here says so without the English."""
+    text = raw.strip().lower()
+    for start, message in REFUSALS:
+        if text.startswith(start):
+            return message
+    return "交换机拒绝了该操作，请稍后重试或联系管理员（详情见服务日志）"
 
 
 def operator_states(bridge: CallBridge | None) -> dict[str, dict[str, Any]]:

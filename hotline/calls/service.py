@@ -18,13 +18,13 @@ from hotline.audit.service import record_read
 from hotline.auth.models import User
 from hotline.calls.models import Call
 from hotline.directory.models import TransferTarget
-from hotline.errors import Conflict, InvalidInput, NotFound
+from hotline.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hotline.events.core import SHANGHAI
 from hotline.phones import caller_id, mask_phone, normalize_phone
 from hotline.services import jsonable
 from hotline.stats.service import check_period, period_bounds
 from hotline.tickets.models import Ticket, TicketAction
-from hotline.workflow import Actor
+from hotline.workflow import Actor, Role
 from telephony.calls import CallSnapshot, TransferSnapshot
 
 CALL_STATES = ("ringing", "queued", "answered", "abandoned", "ended")
@@ -290,6 +290,23 @@ def get_call(session: Session, call_id: int) -> Call:
     if call is None:
         raise NotFound(f"来电记录 {call_id} 不存在")
     return call
+
+
+class NotYourCall(Forbidden):
+    code = "not_your_call"
+
+
+def read_caller(
+    session: Session, actor: Actor, extension: str | None, call_id: int, now: datetime
+) -> str:
+    """The full caller number of a call, for the operator whose softphone answered it (an
+    administrator too); an audited read of personal data. Everyone else sees it masked."""
+    call = get_call(session, call_id)
+    answered_here = extension is not None and call.answered_by == extension
+    if actor.role != Role.ADMIN and not (answered_here or call.operator == actor.username):
+        raise NotYourCall("这通电话不是您接听的，不能查看完整来电号码")
+    audit(session, actor, "read_personal_data", "call", call.id, now, fields=["caller"])
+    return call.caller
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,17 @@ from starlette.concurrency import run_in_threadpool
 
 from hotline.calls import service
 from hotline.calls.figures import call_figures
-from hotline.calls.runner import bridge_of, operator_states, telephony_errors
+from hotline.calls.runner import CallBridge, bridge_of, operator_states, telephony_errors
 from hotline.deps import Principal, require, services
 from hotline.errors import Conflict
 from hotline.services import Services, jsonable
 from hotline.stats.views import period
-from hotline.tickets.service import SEES_PHONE
 from hotline.tickets.views import ticket_summary
 from hotline.workflow import Role
 
 router = APIRouter(tags=["calls"])
 CALL_READERS = require(Role.OPERATOR, Role.SUPERVISOR)
+CALLER_READERS = require(Role.OPERATOR)  # and admin: require() always lets an admin in
 OPERATORS = require(Role.OPERATOR)
 SUPERVISORS = require(Role.SUPERVISOR)
 SERVICE_LEVEL_READERS = require(Role.SUPERVISOR, Role.MONITOR)  # 社会监督员 see it too
@@ -59,12 +59,11 @@ def list_calls(
 ) -> dict[str, Any]:
     """Calls, newest first."""
     where = service.CallFilter.parse(state, operator, start, end, phone)
-    show_phone = who.actor.role in SEES_PHONE
     with svc.unit() as (session, _):
         calls, total = service.list_calls(session, where, page, page_size)
-        service.read_callers(session, who.actor, calls, svc.clock(), shown=show_phone, phone=phone)
+        service.read_callers(session, who.actor, calls, svc.clock(), shown=False, phone=phone)
         tickets = service.tickets_of_calls(session, [call.id for call in calls])
-        items = [service.call_dict(c, tickets[c.id], show_phone=show_phone) for c in calls]
+        items = [service.call_dict(c, tickets[c.id], show_phone=False) for c in calls]
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
@@ -94,12 +93,21 @@ def caller_history(
 def get_call(
     call_id: int, who: Principal = Depends(CALL_READERS), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    show_phone = who.actor.role in SEES_PHONE
     with svc.unit() as (session, _):
         call = service.get_call(session, call_id)
-        service.read_callers(session, who.actor, [call], svc.clock(), shown=show_phone)
         tickets = service.tickets_of_calls(session, [call.id])[call.id]
-        return service.call_dict(call, tickets, show_phone=show_phone)
+        return service.call_dict(call, tickets, show_phone=False)
+
+
+@router.get("/api/calls/{call_id}/caller")
+def call_caller(
+    call_id: int, who: Principal = Depends(CALLER_READERS), svc: Services = Depends(services)
+) -> dict[str, Any]:
+    """The caller's full number, for the screen pop: only the operator whose softphone
+    answered the call (or an administrator) reads it, and the read is audited."""
+    with svc.unit() as (session, _):
+        caller = service.read_caller(session, who.actor, who.extension, call_id, svc.clock())
+    return {"call_id": call_id, "caller": caller}
 
 
 @router.post("/api/calls/{call_id}/transfer", status_code=202)
@@ -152,6 +160,26 @@ async def set_my_status(
     return {"interface": interface, "paused": body.paused, "reason": body.reason}
 
 
+@router.get("/api/agents/me")
+def my_queue_state(request: Request, who: Principal = Depends(OPERATORS)) -> dict[str, Any]:
+    """The operator's own softphone in the queue, as Asterisk last reported it (``logged_in``
+    and ``paused`` are null when no bridge runs in this process, everything is null for an
+    account without a softphone: a page asks on every load, so this is not an error)."""
+    bridge = request.app.state.call_bridge
+    if not who.extension:
+        return {"interface": None, **_queue_state(None, None)}
+    state = operator_states(bridge).get(who.extension)
+    return {"interface": f"PJSIP/{who.extension}", **_queue_state(bridge, state)}
+
+
+def _queue_state(bridge: CallBridge | None, state: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "logged_in": None if bridge is None else bool(state and state["logged_in"]),
+        "paused": None if bridge is None else bool(state and state["paused"]),
+        "pause_reason": state["pause_reason"] if state else None,
+    }
+
+
 @router.post("/api/agents/me/login")
 async def queue_login(request: Request, who: Principal = Depends(OPERATORS)) -> dict[str, Any]:
     """签入: the operator's softphone joins the queue."""
@@ -196,9 +224,7 @@ def list_agents(
                 "display_name": user.display_name,
                 "extension": user.extension,
                 "interface": f"PJSIP/{user.extension}",
-                "logged_in": None if bridge is None else bool(state and state["logged_in"]),
-                "paused": None if bridge is None else bool(state and state["paused"]),
-                "pause_reason": state["pause_reason"] if state else None,
+                **_queue_state(bridge, state),
                 "on_call": on_call.get(user.extension),
             }
         )

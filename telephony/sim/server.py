@@ -27,6 +27,7 @@ from telephony.ami.codec import AMIDecoder, Message, encode_message
 log = logging.getLogger(__name__)
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
+SCENARIO_AGENT = "8001"  # the softphone the scenario files are written for
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 _DIAL_CAUSES = {"ANSWER": "16", "BUSY": "17", "NOANSWER": "19", "CHANUNAVAIL": "20"}
 
@@ -77,6 +78,8 @@ class SwitchboardSimulator:
     _server: asyncio.Server | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _rung: dict[str, float] = field(default_factory=dict)  # interface → when last rung
+    _engaged: set[str] = field(default_factory=set)  # extensions a playing call has taken
     port: int = 0
 
     # -- server ---------------------------------------------------------------------------
@@ -415,23 +418,59 @@ class SwitchboardSimulator:
                     dest["BridgeId"] = channel["BridgeId"]
                     dest["ChannelStateDesc"] = "Up"
 
+    # -- the queue's members (static ones, as ``member =>`` lines in queues.conf) ---------
+
+    def add_member(self, queue: str, interface: str, name: str) -> None:
+        """A member present from the start, without a QueueAdd."""
+        self.members[(queue, interface)] = _Member(queue, interface, name)
+
+    def next_agent(self, queue: str = "12345") -> str | None:
+        """The extension the queue rings next: a member neither paused nor on a call, the one
+        rung longest ago first (app_queue's ``rrmemory``); None when nobody is free."""
+        busy = {channel["Channel"].split("-")[0] for channel in self.channels.values()}
+        busy |= {f"PJSIP/{extension}" for extension in self._engaged}
+        free = [
+            member
+            for (name, interface), member in self.members.items()
+            if name == queue and not member.paused and interface not in busy
+        ]
+        if not free:
+            return None
+        chosen = min(free, key=lambda member: self._rung.get(member.interface, 0.0))
+        self._rung[chosen.interface] = time.monotonic()
+        return chosen.interface.split("/")[-1]
+
     # -- scenarios ----------------------------------------------------------------------
 
-    async def play(self, scenario: Mapping[str, Any], *, caller: str | None = None) -> None:
-        """Play one scenario with fresh ids (so plays may overlap and repeat)."""
+    async def play(
+        self, scenario: Mapping[str, Any], *, caller: str | None = None, agent: str | None = None
+    ) -> None:
+        """Play one scenario with fresh ids (so plays may overlap and repeat); ``agent`` is
+        the extension that answers instead of the scenario's own (``SCENARIO_AGENT``)."""
         call_id = f"{time.time():.0f}.{next(self._ids)}"
         values = {"id": call_id, "caller": caller or scenario.get("caller", "13800138000")}
-        for step in scenario["steps"]:
-            await asyncio.sleep(float(step.get("delay", 0)) * self.step_scale)
-            if "event" in step:
-                self.broadcast(_fill(step["event"], values))
-            elif "drop_after_lines" in step:
-                event = _fill(step["drop_event"], values)
-                self._apply(event)
-                lines = encode_message(event).split(b"\r\n")[: int(step["drop_after_lines"])]
-                await self.drop_connections(b"\r\n".join(lines) + b"\r\n")
-            elif "wait_for_clients" in step:
-                await self.wait_for_clients(float(step["wait_for_clients"]))
+        answering = (SCENARIO_AGENT, agent or SCENARIO_AGENT)
+        if agent:
+            self._engaged.add(agent)  # rung from now on, before its channel exists
+        try:
+            for step in scenario["steps"]:
+                await self._play_step(step, values, answering)
+        finally:
+            self._engaged.discard(agent or "")
+
+    async def _play_step(
+        self, step: Mapping[str, Any], values: Mapping[str, str], answering: tuple[str, str]
+    ) -> None:
+        await asyncio.sleep(float(step.get("delay", 0)) * self.step_scale)
+        if "event" in step:
+            self.broadcast(_fill(step["event"], values, answering))
+        elif "drop_after_lines" in step:
+            event = _fill(step["drop_event"], values, answering)
+            self._apply(event)
+            lines = encode_message(event).split(b"\r\n")[: int(step["drop_after_lines"])]
+            await self.drop_connections(b"\r\n".join(lines) + b"\r\n")
+        elif "wait_for_clients" in step:
+            await self.wait_for_clients(float(step["wait_for_clients"]))
 
     async def wait_for_clients(self, timeout: float) -> None:
         """Until a client is logged in again (after a drop), or the timeout."""
@@ -453,8 +492,16 @@ class SwitchboardSimulator:
             await asyncio.sleep(interval * rng.uniform(0.5, 1.5))
 
 
-def _fill(event: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:
-    return {key: str(value).format_map(values) for key, value in event.items()}
+def _fill(
+    event: Mapping[str, str], values: Mapping[str, str], answering: tuple[str, str]
+) -> dict[str, str]:
+    """The template's placeholders filled; the scenario's agent replaced in the template
+    itself, before the caller's number (which may contain the same digits) goes in."""
+    written_for, agent = answering
+    return {
+        key: str(value).replace(written_for, agent).format_map(values)
+        for key, value in event.items()
+    }
 
 
 _CHANNEL_KEYS = ("Channel", "ChannelStateDesc", "CallerIDNum", "Exten", "Context", "Uniqueid")

@@ -161,12 +161,32 @@ def test_operators_log_in_pause_and_log_out_through_the_queue(
 
     op = eventually(agent_paused)
     assert op["logged_in"] is True and op["pause_reason"] == "小休"
+    mine = bridged.get("op", "/api/agents/me").json()
+    assert mine == {
+        "interface": "PJSIP/8001",
+        "logged_in": True,
+        "paused": True,
+        "pause_reason": "小休",
+    }
     again = bridged.post("op", "/api/agents/me/login")
     assert again.status_code == 409 and again.json()["code"] == "telephony_refused"
+    assert again.json()["message"] == "该分机已在呼叫队列中，无须重复签入"
+    assert "Already there" not in again.text  # Asterisk's English stays in the log
     bad = bridged.post("op", "/api/agents/me/status", {"paused": True, "reason": "a\r\nAction: x"})
     assert bad.status_code == 422
     assert bridged.post("op", "/api/agents/me/logout").status_code == 200
     assert ("12345", "PJSIP/8001") not in members
-    # An account without a softphone gets a clear answer.
+    # 示忙 with the softphone out of the queue: Asterisk's "Interface not found", in Chinese.
+    out = bridged.post("op", "/api/agents/me/status", {"paused": True, "reason": "小休"})
+    assert out.status_code == 409
+    assert out.json()["message"] == "该分机不在呼叫队列中（未签入），请先签入队列"
+    assert "Interface" not in out.text
+    # An account without a softphone gets a clear answer; its state is simply unknown.
     reply = bridged.post("adm", "/api/agents/me/login")
     assert reply.status_code == 409 and reply.json()["code"] == "no_extension"
+    assert bridged.get("adm", "/api/agents/me").json() == {
+        "interface": None,
+        "logged_in": None,
+        "paused": None,
+        "pause_reason": None,
+    }

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from hotline.audit.models import AuditRecord
 from hotline.calls import service
 from hotline.calls.models import Call
 from hotline.calls.runner import CallRecorder
@@ -252,3 +253,59 @@ def test_service_level_figures_on_a_known_set_of_calls(services: Services, api: 
     assert api.get("op", "/api/stats/calls").status_code == 403
     bad = api.get("sup", "/api/stats/calls", start="2026-11-24", end="2026-11-23")
     assert bad.status_code == 422
+
+
+def test_only_the_operator_who_answered_reads_the_full_number_and_the_read_is_audited(
+    services: Services, api: Api, operator_extension: str
+) -> None:
+    started = datetime(2026, 11, 27, 9, 0)
+    mine = insert_call(
+        services,
+        caller="18512341292",
+        state="answered",
+        started_at=started,
+        answered_by=operator_extension,
+        operator="op",
+    )
+    colleagues = insert_call(
+        services,
+        caller="18599990000",
+        state="answered",
+        started_at=started,
+        answered_by="8002",
+        operator=None,
+    )
+    # Lists and the call itself show every caller masked, to operators too.
+    listed = api.get("op", "/api/calls").json()["items"]
+    assert {c["caller"] for c in listed} == {"185****1292", "185****0000"}
+    assert api.get("op", f"/api/calls/{mine}").json()["caller"] == "185****1292"
+
+    reply = api.get("op", f"/api/calls/{mine}/caller")
+    assert reply.status_code == 200 and reply.json() == {"call_id": mine, "caller": "18512341292"}
+    assert (
+        api.post(
+            "op",
+            "/api/tickets",
+            {
+                "content": "来电反映路灯不亮",
+                "citizen_phone": reply.json()["caller"],
+                "type": "投诉",
+                "call_id": mine,
+            },
+        ).status_code
+        == 201
+    )
+    with services.sessions() as session:
+        reads = session.scalars(
+            select(AuditRecord).where(
+                AuditRecord.entity == "call", AuditRecord.entity_id == str(mine)
+            )
+        ).all()
+        assert [(r.actor, r.action) for r in reads] == [("op", "read_personal_data")]
+
+    refused = api.get("op", f"/api/calls/{colleagues}/caller")
+    assert refused.status_code == 403 and refused.json()["code"] == "not_your_call"
+    assert "1859999" not in refused.text
+    assert api.get("sup", f"/api/calls/{mine}/caller").status_code == 403
+    assert api.get("adm", f"/api/calls/{colleagues}/caller").json()["caller"] == "18599990000"
+    assert api.get("op", "/api/calls/999999/caller").status_code == 404

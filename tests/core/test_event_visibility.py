@@ -11,6 +11,12 @@ from hotline.workflow import Actor, Role
 
 EVENTS = {
     "ringing": Event("call.ringing", {"caller": "138****5678", "call_id": 1}),
+    "answered at 8001": Event(
+        "call.answered", {"caller": "138****5678", "call_id": 2, "answered_by": "8001"}
+    ),
+    "ended at 8002": Event(
+        "call.ended", {"caller": "139****0001", "call_id": 3, "answered_by": "8002"}
+    ),
     "transcript": Event("transcript.final", {"uuid": "u", "text": "我家楼下的工地每晚施工"}),
     "suggestion": Event("classification.suggested", {"uuid": "u", "suggestion": {}}),
     "hot topic": Event("hotspot.alert", {"place": "牧野区某小区", "ticket_count": 9}),
@@ -23,14 +29,20 @@ EVENTS = {
 }
 
 
-def who(role: Role, department: str | None = None) -> Principal:
-    return Principal(1, Actor("someone", role, department), "someone", None)
+def who(role: Role, department: str | None = None, extension: str | None = None) -> Principal:
+    return Principal(1, Actor("someone", role, department), "someone", extension)
+
+
+CALLS = {"ringing", "answered at 8001", "ended at 8002"}
 
 
 @pytest.mark.parametrize(
     ("viewer", "hears"),
     [
-        (who(Role.OPERATOR), set(EVENTS)),
+        # An operator's screen pops only the calls their own softphone answered.
+        (who(Role.OPERATOR, extension="8001"), set(EVENTS) - CALLS | {"answered at 8001"}),
+        (who(Role.OPERATOR, extension="8002"), set(EVENTS) - CALLS | {"ended at 8002"}),
+        (who(Role.OPERATOR), set(EVENTS) - CALLS),
         (who(Role.DISPATCHER), set(EVENTS)),
         (who(Role.SUPERVISOR), set(EVENTS)),
         (who(Role.ADMIN), set(EVENTS)),
@@ -40,7 +52,16 @@ def who(role: Role, department: str | None = None) -> Principal:
         ),
         (who(Role.MONITOR), set()),
     ],
-    ids=["operator", "dispatcher", "supervisor", "admin", "department", "monitor"],
+    ids=[
+        "operator 8001",
+        "operator 8002",
+        "operator without softphone",
+        "dispatcher",
+        "supervisor",
+        "admin",
+        "department",
+        "monitor",
+    ],
 )
 def test_the_live_stream_tells_each_viewer_what_is_theirs(
     viewer: Principal, hears: set[str]

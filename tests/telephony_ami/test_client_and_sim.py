@@ -196,3 +196,31 @@ def test_parse_ami_url() -> None:
     for bad in ("http://u:p@h", "ami://h:5038", "ami://u:p@h:notaport", "ami://u:p@h?auth=x"):
         with pytest.raises(ValueError):
             parse_ami_url(bad)
+
+
+def test_the_queue_rings_free_members_in_turn_and_never_a_paused_one() -> None:
+    """``hotline demo``'s switchboard: static members, the next free one answers, a paused or
+    busy one is skipped; the answering softphone replaces the scenario's 8001."""
+
+    async def body(sim: SwitchboardSimulator, bridge: AMIBridge, recorder: Recorder) -> None:
+        for extension in ("8001", "8002", "8003"):
+            sim.add_member("12345", f"PJSIP/{extension}", f"op{extension}")
+        await bridge.queue_pause("PJSIP/8003", True, "小休")
+        rung = [sim.next_agent("12345") for _ in range(4)]
+        assert rung[:2] in (["8001", "8002"], ["8002", "8001"])
+        assert rung[2:] == rung[:2]  # in turn; 8003 is paused
+        await sim.play(load_scenario("queue_call"), caller="13980010001", agent="8002")
+        await eventually(lambda: bool(recorder.finished()))
+        call = recorder.finished()[0].call
+        assert call.answered_by == "8002" and call.caller_number == "13980010001"
+        # While a call plays on 8001, only 8002 is free.
+        scenario = load_scenario("queue_call")
+        playing = asyncio.create_task(sim.play(scenario, caller="13900000000", agent="8001"))
+        await asyncio.sleep(0)
+        assert {sim.next_agent("12345") for _ in range(3)} == {"8002"}
+        await playing
+        await bridge.queue_pause("PJSIP/8001", True, "会议")
+        await bridge.queue_pause("PJSIP/8002", True, "会议")
+        assert sim.next_agent("12345") is None
+
+    with_bridge(body)

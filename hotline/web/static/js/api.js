@@ -86,8 +86,14 @@ export const transferCall = (callId, target, mode) =>
   post(`/api/calls/${callId}/transfer`, { target, mode });
 // → {repeat_caller, calls, tickets} over the last 30 days
 export const callHistory = (phone) => get("/api/calls/history", { phone });
+// → {call_id, caller}: the full number, only for the operator who answered (audited)
+export const callCaller = (callId) => get(`/api/calls/${callId}/caller`);
 export const setAgentStatus = (paused, reason) => post("/api/agents/me/status", { paused, reason });
+export const myQueueState = () => get("/api/agents/me");
+export const queueLogin = () => post("/api/agents/me/login");
+export const queueLogout = () => post("/api/agents/me/logout");
 export const transcript = (uuid) => get(`/api/transcripts/${encodeURIComponent(uuid)}`);
+export const callTranscripts = (callId) => get("/api/transcripts", { call_id: callId });
 export const classify = (text) => post("/api/classify", { text });
 export const searchKnowledge = async (q) => (await get("/api/kb/search", { q })).items;
 export const hotspots = async () => (await get("/api/hotspots")).items;
@@ -122,6 +128,6 @@ const EVENT_TYPES = [
   "ticket.supervised", "ticket.reminded", "ticket.rectification_opened", "ticket.rectified",
   "ticket.due_soon", "ticket.overdue", "ticket.assisted", "ticket.supplement_requested",
   "ticket.supplemented", "ticket.supplement_ended",
-  "call.ringing", "call.answered", "call.transferred", "call.ended",
+  "call.ringing", "call.answered", "call.transferred", "call.ended", "call.abandoned",
   "transcript.partial", "transcript.final", "classification.suggested",
 ];

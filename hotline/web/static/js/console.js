@@ -11,8 +11,19 @@ const form = $("#ticket-form");
 let currentCall = null;
 let chosenKnowledge = null;
 let paused = false;
+let signedIn = null;  // in the queue? null: not known (no switchboard connection here)
 
-// ---------------------------------------------------------------- agent status (示忙/示闲)
+// ---------------------------------------------------------------- agent status (签入, 示忙/示闲)
+function showAgentState(reason) {
+  const out = signedIn === false;
+  $("#agent-state").textContent = out ? "未签入" : paused ? `示忙 · ${reason}` : "示闲";
+  $("#agent-state").classList.toggle("paused", paused || out);
+  $("#agent-toggle").textContent = paused ? "示闲" : "示忙";
+  $("#agent-toggle").disabled = out;
+  $("#queue-toggle").hidden = signedIn === null;
+  $("#queue-toggle").textContent = out ? "签入队列" : "签出队列";
+}
+
 async function toggleAgentStatus() {
   const next = !paused;
   const reason = $("#pause-reason").value;
@@ -24,33 +35,100 @@ async function toggleAgentStatus() {
     $("#agent-note").replaceChildren(unavailableNote("坐席状态服务（队列示忙）"));
   }
   paused = next;
-  $("#agent-state").textContent = paused ? `示忙 · ${reason}` : "示闲";
-  $("#agent-state").classList.toggle("paused", paused);
-  $("#agent-toggle").textContent = paused ? "示闲" : "示忙";
+  showAgentState(reason);
 }
 $("#agent-toggle").addEventListener("click", toggleAgentStatus);
 
+// 签入/签出: the softphone joins or leaves the queue (where members are dynamic, as in
+// deploy/asterisk/queues.conf, an operator signs in before 示忙/示闲 means anything).
+async function toggleQueue() {
+  try {
+    await (signedIn ? api.queueLogout() : api.queueLogin());
+  } catch (error) {
+    return toast(explain(error), "error");
+  }
+  signedIn = !signedIn;
+  paused = false;
+  showAgentState("");
+  toast(signedIn ? "已签入队列" : "已签出队列", "ok");
+}
+$("#queue-toggle").addEventListener("click", toggleQueue);
+
+// What the switchboard last reported for this softphone (after a reload, the truth).
+async function loadAgentState() {
+  try {
+    const state = await api.myQueueState();
+    paused = Boolean(state.paused);
+    signedIn = state.logged_in ?? null;
+    showAgentState(state.pause_reason || "");
+  } catch (error) {
+    if (!api.isUnavailable(error)) throw error;
+  }
+}
+
 // ---------------------------------------------------------------- the call
+// The server sends this console only the calls its softphone answered. A call pops into the
+// form only while the form is untouched; otherwise it waits in the 新来电 notice until the
+// operator takes it, so a call never overwrites what is being typed (docs/pages.md).
+let formTouched = false;
+let waitingCall = null;
+form.addEventListener("input", () => (formTouched = true));
+
+const CALL_STATES = { ringing: "振铃", queued: "排队中", answered: "通话中", abandoned: "已放弃", ended: "已结束" };
+
 function showCall(call) {
   currentCall = call;
   const transfers = (call.transfers || []).map((t) =>
-    el("li", {}, `转接 ${t.target}（${t.mode === "attended" ? "三方" : "直接"}）：${t.result || "进行中"}`));
+    el("li", {}, `转接 ${targetLabel(t.target)}（${t.mode === "attended" ? "三方" : "直接"}）：${TRANSFER_RESULTS[t.result] || "进行中"}`));
   show($("#call-info"),
-    el("p", {}, el("strong", { id: "caller" }, call.caller || "未知号码"), ` · ${CALL_STATES[call.state] || call.state}`),
-    call.wait_seconds !== undefined && call.wait_seconds !== null ? el("p", { class: "muted" }, `排队等待 ${call.wait_seconds} 秒`) : null,
+    el("p", {}, el("strong", { id: "caller", "data-call-id": call.id }, call.caller || "未知号码"), ` · ${CALL_STATES[call.state] || call.state}`),
+    call.wait_seconds !== undefined && call.wait_seconds !== null ? el("p", { class: "muted" }, `排队等待 ${Math.round(call.wait_seconds)} 秒`) : null,
     transfers.length ? el("ul", {}, transfers) : null,
   );
-  if (call.caller && call.state !== "ended") {
-    $("#citizen-phone").value = call.caller;
-    loadCallerHistory(call.caller);
-  }
 }
-const CALL_STATES = { ringing: "振铃", queued: "排队中", answered: "通话中", abandoned: "已放弃", ended: "已结束" };
+const TRANSFER_RESULTS = { success: "转接成功", busy: "对方忙", no_answer: "无人接听", failed: "转接失败" };
+
+// Taking a call: its full number (an audited read, allowed to the operator who answered it)
+// goes into 来电号码, and the caller's history is shown.
+async function takeCall(call) {
+  waitingCall = null;
+  $("#incoming").hidden = true;
+  showCall(call);
+  loadTranscript(call);
+  let caller;
+  try {
+    caller = (await api.callCaller(call.id)).caller;
+  } catch (error) {
+    return toast(explain(error), "error");
+  }
+  if (currentCall?.id !== call.id) return;  // another call was taken meanwhile
+  currentCall = { ...currentCall, caller };
+  $("#caller").textContent = caller;
+  $("#citizen-phone").value = caller;
+  formTouched = false;
+  if (caller) loadCallerHistory(caller);
+}
+
+function offerCall(call) {
+  waitingCall = call;
+  $("#incoming-text").textContent = `新来电 ${call.caller || "未知号码"} · ${CALL_STATES[call.state] || call.state}`;
+  $("#incoming").hidden = false;
+}
+$("#take-incoming").addEventListener("click", () => waitingCall && takeCall(waitingCall));
+
+function onCallEvent(call) {
+  if (currentCall && call.id === currentCall.id) return showCall({ ...currentCall, ...call, caller: currentCall.caller });
+  if (waitingCall && call.id === waitingCall.id) return offerCall({ ...waitingCall, ...call });
+  if (call.state !== "answered") return;
+  if (formTouched) offerCall(call);
+  else takeCall(call);
+}
 
 async function loadCurrentCall() {
   try {
-    const mine = await api.calls({ state: "ringing,answered", page_size: 1 });
-    if (mine.length) showCall(mine[0]);
+    const me = await api.me();
+    const mine = await api.calls({ state: "answered", operator: me.username, page_size: 1 });
+    if (mine.length) await takeCall(mine[0]);
   } catch (error) {
     if (!api.isUnavailable(error)) return toast(explain(error), "error");
     $("#call-note").replaceChildren(unavailableNote("话务服务（来电弹屏）"), el("p", { class: "muted" }, "可在右侧直接输入来电号码。"));
@@ -98,7 +176,7 @@ $("#citizen-phone").addEventListener("change", (event) => {
 // ---------------------------------------------------------------- transcript
 let transcriptLines = [];
 function onTranscript(data, final) {
-  if (currentCall && data.call_id && data.call_id !== currentCall.id) return;
+  if (!currentCall || data.call_id !== currentCall.id) return;  // only the call on screen
   const box = $("#transcript");
   if (!transcriptLines.length) box.replaceChildren();
   box.querySelector(".partial")?.remove();
@@ -110,6 +188,28 @@ function onTranscript(data, final) {
   }
   box.scrollTop = box.scrollHeight;
 }
+// Taking a call: its transcript so far (the caller may have spoken in the IVR, before the
+// answer), in place of the last call's.
+async function loadTranscript(call) {
+  transcriptLines = [];
+  $("#transcript").replaceChildren(el("p", { class: "muted" }, "通话接通后显示。"));
+  let found;
+  try {
+    found = (await api.callTranscripts(call.id)).items;
+  } catch (error) {
+    if (!api.isUnavailable(error)) toast(explain(error), "error");
+    return;
+  }
+  if (currentCall?.id !== call.id || !found.length) return;
+  transcriptLines = [];
+  $("#transcript").replaceChildren();
+  for (const stream of found) {
+    for (const segment of stream.segments) onTranscript({ call_id: call.id, text: segment.text }, true);
+  }
+  const partial = found.at(-1).partial;
+  if (partial) onTranscript({ call_id: call.id, text: partial }, false);
+}
+
 $("#use-transcript").addEventListener("click", () => {
   if (!transcriptLines.length) return toast("还没有转写文本");
   $("#content").value = transcriptLines.join("");
@@ -122,7 +222,8 @@ async function transfer(target) {
   if (!currentCall) return toast(`当前没有通话，无法转接 ${target.name}`, "error");
   try {
     const result = await api.transferCall(currentCall.id, target.code, mode);
-    toast(`正在${mode === "attended" ? "三方" : ""}转接 ${target.name}（${result.dialled || target.code}）`, "ok");
+    toast(`正在${mode === "attended" ? "三方" : ""}转接 ${target.name}${target.number ? ` ${target.number}` : ""}`, "ok");
+    return result;
   } catch (error) {
     if (api.isUnavailable(error)) {
       $("#transfer-note").replaceChildren(unavailableNote("转接服务"));
@@ -139,10 +240,18 @@ async function loadTransferTargets() {
       type: "button",
       class: target.kind === "emergency" ? "emergency-line" : "",
       "data-transfer": target.code,
-      title: target.when,
+      title: `${target.code}：${target.when}`,
       onclick: () => transfer(target),
-    }, el("span", {}, target.number || target.code), el("span", { class: "muted" }, target.name),
-      index < 9 ? el("kbd", {}, `Alt+${index + 1}`) : null)));
+    }, ...[el("span", { class: "target-name" }, target.name),
+      target.number ? el("span", { class: "target-number" }, target.number) : null,
+      index < 9 ? el("kbd", {}, `Alt+${index + 1}`) : null].filter(Boolean))));
+}
+
+// A transfer on the call card: the target's name and number, not its code.
+function targetLabel(code) {
+  const target = transferTargets.find((t) => t.code === code);
+  if (!target) return code;
+  return target.number ? `${target.name} ${target.number}` : target.name;
 }
 
 // ---------------------------------------------------------------- routing suggestion
@@ -261,6 +370,11 @@ function filed(ticket, how) {
   banner.textContent = `${how}：工单号 ${ticket.number}（${ticket.status_label}）`;
   banner.hidden = false;
   form.reset();
+  formTouched = false;
+  // The caller may still be on the line with another matter: keep their number ready.
+  if (currentCall?.state === "answered" && currentCall.caller && !currentCall.caller.includes("*")) {
+    $("#citizen-phone").value = currentCall.caller;
+  }
   chosenKnowledge = null;
   $("#suggestions").replaceChildren();
   $("#emergency").hidden = true;
@@ -336,16 +450,16 @@ async function start() {
   fillSelect($("#division"), divisions.map((d) => [d.code, d.name]), { blank: "（未指明）" });
   fillSelect($("#department"), departments, { blank: "（由派单员派单）" });
   await loadTransferTargets();
-  await Promise.all([loadCurrentCall(), loadRevisits()]);
+  await Promise.all([loadCurrentCall(), loadRevisits(), loadAgentState()]);
   api.subscribe({
-    "call.ringing": showCall,
-    "call.answered": showCall,
-    "call.transferred": showCall,
-    "call.ended": (call) => currentCall && call.id === currentCall.id && showCall({ ...currentCall, ...call }),
+    "call.answered": onCallEvent,
+    "call.transferred": onCallEvent,
+    "call.ended": onCallEvent,
+    "call.abandoned": onCallEvent,
     "transcript.partial": (data) => onTranscript(data, false),
     "transcript.final": (data) => onTranscript(data, true),
     "classification.suggested": (data) =>
-      (!currentCall || data.call_id === currentCall.id) && showSuggestion(data.suggestion),
+      currentCall && data.call_id === currentCall.id && showSuggestion(data.suggestion),
     "*": (data, type) => {
       if (!type.startsWith("ticket.")) return;
       loadRevisits();
