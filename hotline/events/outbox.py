@@ -8,8 +8,9 @@ a background loop that retries what failed (the bus was down) or what another pa
 One pass at a time publishes, so events leave in id order; a later change of the same ticket is
 committed after the earlier one and so has the larger id, hence per ticket the bus hears them in
 order. Within a process a lock gives that; across processes (every ``hotline serve`` worker, the
-bridge) a PostgreSQL transaction-level advisory lock: a pass that finds it taken leaves the work
-to the pass holding it and to its own loop, instead of sending the same rows twice. A crash
+bridge) the database: on PostgreSQL a transaction-level advisory lock (a pass that finds it taken
+leaves the rows to the pass holding it and to its own loop, instead of sending them twice), on
+SQLite its write lock. A crash
 between publishing and marking re-sends those rows: consumers skip an event id they have seen.
 """
 
@@ -59,6 +60,17 @@ class _Busy(Exception):
     """Another process's relay holds the lock: its pass (or our loop) publishes the rows."""
 
 
+def _claim_relay(session: Session) -> None:
+    """Make this transaction the only relay pass until it ends, across processes.
+    PostgreSQL: an advisory lock, or _Busy at once. SQLite: an empty write, which takes the
+    database's write lock (a second process waits for it, up to the busy timeout)."""
+    if session.get_bind().dialect.name == "postgresql":
+        if not session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))):
+            raise _Busy
+    else:
+        session.execute(update(OutboxEvent).where(OutboxEvent.id < 0).values(published_at=None))
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -102,6 +114,7 @@ class OutboxRelay:
                 self._quiet_until = time.monotonic() + self._backoff_seconds
                 log.exception("outbox relay failed; the events stay stored and are retried")
                 return False
+            self._quiet_until = 0.0  # the bus is back: commits publish at once again
             return True
 
     def start(self, poll_seconds: float = POLL_SECONDS) -> Callable[[], None]:
@@ -154,10 +167,7 @@ class OutboxRelay:
         still marks what was published before it, then raises."""
         failure: EventBusError | None = None
         with transaction(self._sessions) as session:
-            if session.get_bind().dialect.name == "postgresql" and not session.scalar(
-                select(func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))
-            ):
-                raise _Busy
+            _claim_relay(session)
             rows = session.scalars(
                 select(OutboxEvent)
                 .where(OutboxEvent.published_at.is_(None))
