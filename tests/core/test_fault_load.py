@@ -11,7 +11,6 @@ import os
 import pwd
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -19,7 +18,6 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from glob import glob
 from pathlib import Path
@@ -33,6 +31,7 @@ from hotline.events import Event
 from hotline.models import Ticket
 from tests.app_fixtures import PASSWORD, prepare_database
 from tests.conftest import IN_CI, _fresh_postgres_database, free_port
+from tests.core.servers import hotline_serve
 
 CLIENTS = 6
 PACE_SECONDS = 0.05  # between one client's writes: refusals come fast, the load stays bounded
@@ -55,50 +54,6 @@ class Outcome:
     body: dict = field(default_factory=dict)  # type: ignore[type-arg]
     retry_after: str | None = None
     sent_at: float = 0.0
-
-
-@contextmanager
-def serving(database_url: str, redis_url: str, workers: int, log: Path) -> Iterator[str]:
-    """`hotline serve` in a process of its own, as in production."""
-    port = free_port()
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                Path(sys.executable).with_name("hotline"),
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env={
-                **os.environ,
-                "HOTLINE_DATABASE_URL": database_url,
-                "HOTLINE_REDIS_URL": redis_url,
-            },
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        try:
-            while True:
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "hotline serve did not start"
-                try:
-                    if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            yield url
-            assert process.poll() is None, "the server died under the fault"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def load(url: str, stop_server: Callable[[], None], start_server: Callable[[], None]) -> list:  # type: ignore[type-arg]
@@ -237,8 +192,12 @@ def test_redis_stopped_under_load_loses_no_write_and_no_event(
     tmp_path: Path,
 ) -> None:
     redis_url, stop_redis, start_redis = private_redis
-    with serving(fresh_database, redis_url, workers=1, log=tmp_path / "serve.log") as url:
+    with hotline_serve(fresh_database, tmp_path / "serve.log", redis_url=redis_url) as (
+        server,
+        url,
+    ):
         outcomes = load(url, stop_redis, start_redis)
+        assert server.poll() is None, "the server died under the fault"
     kept = kept_markers(fresh_database)
     acknowledged = {o.marker: o.body["number"] for o in outcomes if o.status == 201}
     failed = [o for o in outcomes if o.status != 201]
@@ -330,8 +289,9 @@ def test_postgresql_stopped_under_load_answers_503_and_keeps_what_it_acknowledge
     private_postgres: tuple[str, Callable[[], None], Callable[[], None]], tmp_path: Path
 ) -> None:
     database_url, stop_postgres, start_postgres = private_postgres
-    with serving(database_url, "", workers=1, log=tmp_path / "serve.log") as url:
+    with hotline_serve(database_url, tmp_path / "serve.log") as (server, url):
         outcomes = load(url, stop_postgres, start_postgres)
+        assert server.poll() is None, "the server died under the fault"
         # Recovered without a restart: the same process writes again.
         after = httpx.post(
             f"{url}/api/public/tickets",

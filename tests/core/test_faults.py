@@ -5,10 +5,8 @@ stops although live streams are open."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +22,7 @@ from hotline.app import create_app
 from hotline.config import Settings
 from tests.app_fixtures import PASSWORD, prepare_database
 from tests.conftest import free_port
+from tests.core.servers import hotline_serve
 
 REQUEST = {"content": "路灯不亮已经三天", "citizen_phone": "13812345678", "type": "求助"}
 
@@ -114,30 +113,8 @@ def test_after_a_503_the_kept_alive_connection_still_serves(tmp_path: Path) -> N
 
 @pytest.fixture
 def serving(ready_database: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`hotline serve` as systemd runs it: a process of its own."""
-    port = free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [Path(sys.executable).with_name("hotline"), "serve", "--port", str(port)],
-        env={**os.environ, "HOTLINE_DATABASE_URL": ready_database, "HOTLINE_REDIS_URL": ""},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, (tmp_path / "serve.log").read_text()
-        assert time.monotonic() < deadline, "hotline serve did not start"
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    yield process, url
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-    log.close()
+    with hotline_serve(ready_database, tmp_path / "serve.log") as server:
+        yield server
 
 
 def test_sigterm_stops_the_server_although_a_live_stream_is_open(
