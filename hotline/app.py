@@ -260,20 +260,25 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 async def until_set(flag: asyncio.Event, source: AsyncIterator[Event]) -> AsyncIterator[Event]:
     """The items of `source` until `flag` is set, even while waiting for the next one."""
     stopping = asyncio.ensure_future(flag.wait())
+    step: asyncio.Future[Event] | None = None
     try:
         while True:
             step = asyncio.ensure_future(anext(source))
             await asyncio.wait((step, stopping), return_when=asyncio.FIRST_COMPLETED)
             if not step.done():
-                step.cancel()
-                await asyncio.wait((step,))
                 return
             try:
-                yield step.result()
+                item = step.result()
             except StopAsyncIteration:
                 return
+            yield item
     finally:
+        # Also when the page went away (this generator cancelled): the source must not be
+        # left waiting, or it would listen for nobody.
         stopping.cancel()
+        if step is not None and not step.done():
+            step.cancel()
+            await asyncio.wait((step,))
         await source.aclose()  # type: ignore[attr-defined]
 
 

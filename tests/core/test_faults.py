@@ -20,6 +20,8 @@ from fastapi.testclient import TestClient
 
 from hotline.app import create_app
 from hotline.config import Settings
+from hotline.events import InProcessBus
+from hotline.services import Services
 from tests.app_fixtures import PASSWORD, prepare_database
 from tests.conftest import free_port
 from tests.core.servers import hotline_serve
@@ -159,3 +161,22 @@ def next_message(lines: Iterator[str]) -> dict[str, str]:
             name, _, value = line.partition(": ")
             fields[name] = value
     raise AssertionError(f"the stream ended within a message: {fields}")
+
+
+def test_a_page_that_goes_away_stops_listening(ready_database: str) -> None:
+    services = Services(Settings(database_url=ready_database, scan_interval_seconds=3600))
+    bus = services.bus
+    assert isinstance(bus, InProcessBus)
+    with Server(create_app(services=services)) as url, httpx.Client(base_url=url) as client:
+        token = client.post(
+            "/api/auth/token", data={"username": "op", "password": PASSWORD}
+        ).json()["access_token"]
+        with client.stream(
+            "GET", "/api/events/stream", headers={"Authorization": f"Bearer {token}"}
+        ) as stream:
+            assert next(stream.iter_lines()) == ": connected"
+            assert bus.listener_count == 1
+        deadline = time.monotonic() + 10
+        while bus.listener_count:
+            assert time.monotonic() < deadline, "the stream still listens for a page long gone"
+            time.sleep(0.05)
