@@ -3,14 +3,13 @@
 A unit of work stores its events in ``outbox_events`` in its own transaction (``store_events``),
 so an event exists exactly when the change it reports was committed. The relay then publishes
 the unpublished rows oldest first and marks them: right after the commit (low latency), and from
-a background loop that retries what failed (the bus was down) or what another pass skipped.
+a background loop that retries what failed (the bus or the database was down).
 
 One pass at a time publishes, so events leave in id order; a later change of the same ticket is
 committed after the earlier one and so has the larger id, hence per ticket the bus hears them in
 order. Within a process a lock gives that; across processes (every ``hotline serve`` worker, the
-bridge) the database: on PostgreSQL a transaction-level advisory lock (a pass that finds it taken
-leaves the rows to the pass holding it and to its own loop, instead of sending them twice), on
-SQLite its write lock. A crash
+bridge) the database: on PostgreSQL a transaction-level advisory lock, on SQLite its write lock;
+a pass waits for the one before it rather than sending the same rows twice. A crash
 between publishing and marking re-sends those rows: consumers skip an event id they have seen.
 """
 
@@ -22,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,7 +35,7 @@ log = logging.getLogger(__name__)
 RELAY_LOCK_KEY = 0x12345_0B0C
 BATCH_SIZE = 500
 POLL_SECONDS = 1.0
-BUSY_RETRY_SECONDS = 0.05
+RELAY_LOCK_TIMEOUT = "2s"
 # After a failure, commits leave publishing to the loop for this long (no request pays for
 # a bus that is down); the loop itself retries every POLL_SECONDS.
 BACKOFF_SECONDS = 2.0
@@ -56,17 +55,14 @@ def _event_of(row: OutboxEvent) -> Event:
     return Event(type=row.type, payload=row.payload, id=str(row.id), occurred_at=row.occurred_at)
 
 
-class _Busy(Exception):
-    """Another process's relay holds the lock: its pass (or our loop) publishes the rows."""
-
-
 def _claim_relay(session: Session) -> None:
-    """Make this transaction the only relay pass until it ends, across processes.
-    PostgreSQL: an advisory lock, or _Busy at once. SQLite: an empty write, which takes the
-    database's write lock (a second process waits for it, up to the busy timeout)."""
+    """Make this transaction the only relay pass until it ends, across processes; a pass waits
+    for the one before it (a few milliseconds), so a commit's events are out when it returns.
+    PostgreSQL: an advisory lock, waited for at most RELAY_LOCK_TIMEOUT (then an error, and the
+    loop retries). SQLite: an empty write, which takes the database's write lock."""
     if session.get_bind().dialect.name == "postgresql":
-        if not session.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_KEY))):
-            raise _Busy
+        session.execute(text(f"SET LOCAL lock_timeout = '{RELAY_LOCK_TIMEOUT}'"))
+        session.execute(select(func.pg_advisory_xact_lock(RELAY_LOCK_KEY)))
     else:
         session.execute(update(OutboxEvent).where(OutboxEvent.id < 0).values(published_at=None))
 
@@ -88,7 +84,6 @@ class OutboxRelay:
         self._backoff_seconds = backoff_seconds
         self._pass_lock = threading.Lock()
         self._quiet_until = 0.0  # time.monotonic(); commits do not publish before it
-        self._wake = threading.Event()  # the background loop looks again soon
 
     def after_commit(self) -> None:
         """Publish now what is waiting, unless a pass failed a moment ago (then the loop
@@ -97,15 +92,12 @@ class OutboxRelay:
 
     def relay(self, *, unless_failing: bool = False) -> bool:
         """Publish everything unpublished, oldest first; False when something is left for later
-        (the bus or the database failed, or another process's relay was busy). Never raises."""
+        (the bus or the database failed). Never raises."""
         with self._pass_lock:  # one pass at a time in this process: id order
             if unless_failing and time.monotonic() < self._quiet_until:
                 return False
             try:
                 self._publish_all()
-            except _Busy:
-                self._wake.set()
-                return False
             except (EventBusError, SQLAlchemyError) as exc:
                 self._quiet_until = time.monotonic() + self._backoff_seconds
                 log.warning("outbox relay: %s; the events stay stored and are retried", exc)
@@ -128,20 +120,13 @@ class OutboxRelay:
 
         def stopper() -> None:
             stop.set()
-            self._wake.set()
             thread.join(timeout=10)
 
         return stopper
 
     def _run(self, stop: threading.Event, poll_seconds: float) -> None:
         pruned_at = time.monotonic()
-        while True:
-            woken = self._wake.wait(poll_seconds)
-            if stop.is_set():
-                return
-            if woken:  # another process's pass was busy: let it finish, then look again
-                time.sleep(BUSY_RETRY_SECONDS)
-            self._wake.clear()
+        while not stop.wait(poll_seconds):
             self.relay()
             if time.monotonic() - pruned_at >= PRUNE_EVERY_SECONDS:
                 pruned_at = time.monotonic()
