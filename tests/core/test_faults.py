@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from hotline.app import create_app
 from hotline.config import Settings
-from hotline.events import InProcessBus
+from hotline.events import Event, InProcessBus
 from hotline.services import Services
 from tests.app_fixtures import PASSWORD, prepare_database
 from tests.conftest import free_port
@@ -163,20 +164,42 @@ def next_message(lines: Iterator[str]) -> dict[str, str]:
     raise AssertionError(f"the stream ended within a message: {fields}")
 
 
-def test_a_page_that_goes_away_stops_listening(ready_database: str) -> None:
+@contextmanager
+def served(ready_database: str) -> Iterator[tuple[Services, httpx.Client]]:
+    """The app under uvicorn, its services, and a client signed in as an operator."""
     services = Services(Settings(database_url=ready_database, scan_interval_seconds=3600))
-    bus = services.bus
-    assert isinstance(bus, InProcessBus)
     with Server(create_app(services=services)) as url, httpx.Client(base_url=url) as client:
         token = client.post(
             "/api/auth/token", data={"username": "op", "password": PASSWORD}
         ).json()["access_token"]
-        with client.stream(
-            "GET", "/api/events/stream", headers={"Authorization": f"Bearer {token}"}
-        ) as stream:
-            assert next(stream.iter_lines()) == ": connected"
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield services, client
+
+
+@contextmanager
+def live_stream(client: httpx.Client) -> Iterator[Iterator[str]]:
+    """A page's live stream, open: its lines after ": connected"."""
+    with client.stream("GET", "/api/events/stream") as stream:
+        lines = stream.iter_lines()
+        assert next(lines) == ": connected"
+        yield lines
+
+
+def test_a_page_that_goes_away_stops_listening(ready_database: str) -> None:
+    with served(ready_database) as (services, client):
+        bus = services.bus
+        assert isinstance(bus, InProcessBus)
+        with live_stream(client):
             assert bus.listener_count == 1
         deadline = time.monotonic() + 10
         while bus.listener_count:
             assert time.monotonic() < deadline, "the stream still listens for a page long gone"
             time.sleep(0.05)
+
+
+def test_the_live_stream_sends_each_event_id_once(ready_database: str) -> None:
+    """Delivery is at least once: an event the relay sends again reaches a page once."""
+    with served(ready_database) as (services, client), live_stream(client) as lines:
+        for event_id in ("7", "7", "8"):
+            services.bus.publish(Event("ticket.overdue", {"ticket_id": 1}, id=event_id))
+        assert [next_message(lines)["id"] for _ in range(2)] == ["7", "8"]
