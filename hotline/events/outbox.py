@@ -31,7 +31,7 @@ from hotline.events.models import OutboxEvent
 
 log = logging.getLogger(__name__)
 
-# pg_try_advisory_xact_lock's key for "the outbox relay" (any constant unique to this purpose).
+# The advisory lock of "the outbox relay" (any constant unique to this purpose).
 RELAY_LOCK_KEY = 0x12345_0B0C
 BATCH_SIZE = 500
 POLL_SECONDS = 1.0
