@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import signal
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -15,7 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,6 +32,7 @@ from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
 from hotline.errors import HotlineError
 from hotline.events import Event, EventBusError
+from hotline.events.core import SeenIds
 from hotline.jobs import claim_job
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
@@ -53,6 +57,12 @@ log = logging.getLogger(__name__)
 HOT_TOPICS_INTERVAL_SECONDS = 3600
 HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方法", 401: "请先登录", 403: "无权访问"}
+# The database is down or out of connections: nothing was written, the request may be repeated.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 5
+EXIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Event ids a live-stream connection remembers, to skip one the bus delivers again.
+STREAM_SEEN_IDS = 1000
 
 
 def run_deadline_scan(svc: Services, *, unless_ran_within: timedelta | None = None) -> int | None:
@@ -107,10 +117,27 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
         )
 
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("the database does not answer: %s", exc)
+        return JSONResponse(
+            {"code": "database_unavailable", "message": "数据库暂时无法访问，请稍后重试"},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    for error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error, database_unavailable)
+
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
-        return JSONResponse({"code": "internal", "message": "服务器内部错误"}, status_code=500)
+        # Starlette re-raises after this answer and uvicorn then drops the connection: tell the
+        # client (or nginx's pooled upstream connection) not to send its next request on it.
+        return JSONResponse(
+            {"code": "internal", "message": "服务器内部错误"},
+            status_code=500,
+            headers={"Connection": "close"},
+        )
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -125,9 +152,16 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         stop = threading.Event()
         scanner = threading.Thread(target=_scan_forever, args=(svc, stop), daemon=True)
         scanner.start()
+        stop_relay = svc.relay.start()
+        background.append(lambda: asyncio.to_thread(stop_relay))
+        app.state.closing = closing = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        restore_signals = _on_exit_signal(lambda: loop.call_soon_threadsafe(closing.set))
         for starter in app.state.startups:
             background.append(await starter(app))
         yield
+        closing.set()
+        restore_signals()
         stop.set()
         for stopper in reversed(background):
             if stopper is not None:
@@ -196,22 +230,79 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @app.get("/api/events/stream", tags=["events"])
     async def stream(request: Request, who: Principal = Depends(principal)) -> StreamingResponse:
-        """Server-sent events: every ticket and call event, live, for the pages."""
+        """Server-sent events: every ticket and call event, live, for the pages. A message's
+        `id:` is its event's: delivery is at least once, and an id already sent on this stream
+        is not sent again. The stream ends when the server is told to stop."""
+        closing: asyncio.Event = request.app.state.closing
 
         async def events() -> AsyncIterator[str]:
             yield ": connected\n\n"
-            async for event in svc.bus.listen():
+            sent = SeenIds(STREAM_SEEN_IDS)
+            async for event in until_set(closing, svc.bus.listen()):
                 if await request.is_disconnected():
                     break
-                if not event_visible_to(who, event):
+                if event.id in sent or not event_visible_to(who, event):
                     continue
+                sent.add(event.id)
                 shown = event_for(who.actor, event)  # callers' spoken numbers masked
                 body = json.dumps({"event": shown.type, **shown.payload}, ensure_ascii=False)
-                yield f"event: {event.type}\ndata: {body}\n\n"
+                yield f"id: {event.id}\nevent: {event.type}\ndata: {body}\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
     return app
+
+
+async def until_set(flag: asyncio.Event, source: AsyncIterator[Event]) -> AsyncIterator[Event]:
+    """The items of `source` until `flag` is set, even while waiting for the next one."""
+    stopping = asyncio.ensure_future(flag.wait())
+    step: asyncio.Future[Event] | None = None
+    try:
+        while True:
+            step = asyncio.ensure_future(anext(source))
+            await asyncio.wait((step, stopping), return_when=asyncio.FIRST_COMPLETED)
+            if not step.done():
+                return
+            try:
+                item = step.result()
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        # Also when the page went away (this generator cancelled): the source must not be
+        # left waiting, or it would listen for nobody.
+        stopping.cancel()
+        if step is not None and not step.done():
+            step.cancel()
+            await asyncio.wait((step,))
+        await source.aclose()  # type: ignore[attr-defined]
+
+
+def _on_exit_signal(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` first when the server is told to stop (SIGTERM, SIGINT). uvicorn waits
+    for open connections to close before the lifespan ends, and a live stream never closes by
+    itself, so the lifespan's exit is too late. Chains to the handler the server installed;
+    only in the main thread, where signal handlers live. Returns the undoing function."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in EXIT_SIGNALS}
+
+    def handler(sig: int, frame: Any) -> None:
+        callback()
+        chained = previous[sig]
+        if callable(chained):
+            chained(sig, frame)
+
+    wrapped = [sig for sig, installed in previous.items() if callable(installed)]
+    for sig in wrapped:
+        signal.signal(sig, handler)
+
+    def restore() -> None:
+        for sig in wrapped:
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, previous[sig])
+
+    return restore
 
 
 def _readiness(svc: Services) -> dict[str, str]:

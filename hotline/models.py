@@ -7,6 +7,7 @@ from hotline.calendar.models import CalendarDay, CalendarYear
 from hotline.calls.models import Call
 from hotline.db import Base
 from hotline.directory.models import Department, Division, RoutingRule, TransferTarget
+from hotline.events.models import OutboxEvent
 from hotline.routing.models import RoutingLabel
 from hotline.speech.models import TranscriptSegment, TranscriptStream
 from hotline.tickets.models import (
@@ -33,6 +34,7 @@ __all__ = [
     "Dispatch",
     "Division",
     "Extension",
+    "OutboxEvent",
     "Rating",
     "Rectification",
     "RoutingLabel",

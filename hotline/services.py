@@ -18,6 +18,7 @@ from hotline.calendar import WorkCalendar, load_calendar
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory, transaction
 from hotline.events import Event, EventBus, make_bus
+from hotline.events.outbox import OutboxRelay, store_events
 from hotline.workflow import Context, SlaPolicy, WorkflowEvent
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
@@ -42,7 +43,7 @@ def jsonable(value: Any) -> Any:
 
 @dataclass
 class Outbox:
-    """Events of one unit of work, published only once it has committed."""
+    """Events of one unit of work: stored in its transaction, published once it committed."""
 
     events: list[Event] = field(default_factory=list)
 
@@ -56,6 +57,8 @@ class Services:
         self.engine = make_engine(settings.database_url)
         self.sessions = make_session_factory(self.engine)
         self.bus = bus or make_bus(settings.redis_url)
+        # A lambda: tests replace self.clock after construction.
+        self.relay = OutboxRelay(self.sessions, self.bus, lambda: self.clock())
         self.policy = SlaPolicy()
         self._calendar: WorkCalendar | None = None
         self._calendar_loaded = 0.0
@@ -70,11 +73,15 @@ class Services:
 
     @contextmanager
     def unit(self) -> Iterator[tuple[Session, Outbox]]:
+        """One transaction. Its events are written in it (the outbox), so they exist exactly
+        when the change does, and are published right after the commit, or later by the relay's
+        loop when the bus is down: a change never fails for want of the bus."""
         outbox = Outbox()
         with transaction(self.sessions) as session:
             yield session, outbox
-        for event in outbox.events:
-            self.bus.publish(event)
+            store_events(session, outbox.events)
+        if outbox.events:
+            self.relay.after_commit()
 
     @property
     def router(self) -> Any:

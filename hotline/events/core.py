@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -73,12 +74,32 @@ class Event:
         return cls(**data)
 
 
+class SeenIds:
+    """The ids of the latest events handled: delivery is at least once (the outbox relay
+    re-sends what it could not mark), so a consumer skips an id it has already seen."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._ids
+
+    def add(self, event_id: str) -> None:
+        self._ids[event_id] = None
+        self._ids.move_to_end(event_id)
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+
+
 class Handlers:
-    """The in-process handlers of a bus: registered from any thread, each run in isolation."""
+    """The in-process handlers of a bus: registered from any thread, each run in isolation,
+    once per event id."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._handlers: list[Callable[[Event], None]] = []
+        self._handled = SeenIds()
 
     def add(self, handler: Callable[[Event], None]) -> None:
         if not callable(handler):
@@ -88,8 +109,10 @@ class Handlers:
 
     def run(self, event: Event) -> bool:
         """Run every handler; a failure is logged and does not stop the others.
-        Returns whether all succeeded."""
+        Returns whether all succeeded (True at once for an event already handled)."""
         with self._lock:
+            if event.id in self._handled:
+                return True
             handlers = list(self._handlers)
         all_succeeded = True
         for handler in handlers:
@@ -98,6 +121,9 @@ class Handlers:
             except Exception:
                 all_succeeded = False
                 logger.exception("event handler %r failed on %s %s", handler, event.type, event.id)
+        if all_succeeded:  # a failed event is handled again when it comes back (Redis reclaims)
+            with self._lock:
+                self._handled.add(event.id)
         return all_succeeded
 
 
