@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 import hotline.models  # noqa: F401  (registers every table, so foreign keys resolve)
 from hotline import admin_views
@@ -28,6 +29,7 @@ from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
 from hotline.errors import HotlineError
 from hotline.events import Event, EventBusError
+from hotline.inputs import refuse_nul_bytes
 from hotline.jobs import claim_job
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
@@ -111,19 +113,34 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = exc.headers  # 401's WWW-Authenticate
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request, exc)}
         return JSONResponse(
             {
                 "code": HTTP_CODES.get(exc.status_code, "http_error"),
                 "message": HTTP_MESSAGES.get(exc.status_code, str(exc.detail)),
             },
             status_code=exc.status_code,
+            headers=headers,
         )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
         return JSONResponse({"code": "internal", "message": "服务器内部错误"}, status_code=500)
+
+
+def _allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
+    """Every method the path answers to: the router's own Allow names only those of the first
+    route matching the path (POST /api/tickets hid GET /api/tickets)."""
+    allow = (exc.headers or {}).get("Allow", "")
+    methods = {method.strip() for method in allow.split(",") if method.strip()}
+    for path, operations in request.app.openapi()["paths"].items():
+        if compile_path(path)[0].fullmatch(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -152,6 +169,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         version="0.1.0",
         description="受理、派单、签收、办理、反馈、回访、办结 — 12345 热线工单系统 API",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul_bytes)],
     )
     app.state.services = svc
     app.state.principals = {}

@@ -26,10 +26,12 @@ async def _credentials(request: Request) -> tuple[str, str]:
     if "json" in content_type:
         try:
             data = json.loads(await request.body() or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested beyond Python's stack
             raise InvalidInput("请求体不是合法的 JSON") from None
     else:
         data = dict(await request.form())
+    if not isinstance(data, dict):
+        raise InvalidInput("请提供用户名和密码")
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise InvalidInput("请提供用户名和密码")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.deps import services
 from hotline.errors import NotFound
+from hotline.inputs import Day
 from hotline.services import Services, jsonable
 from hotline.stats import service as stats
 from hotline.stats.views import period
@@ -145,7 +145,7 @@ def supplement(
 
 @router.get("/ratings")
 def ratings(
-    start: date | None = None, end: date | None = None, svc: Services = Depends(services)
+    start: Day | None = None, end: Day | None = None, svc: Services = Depends(services)
 ) -> dict[str, Any]:
     start, end = period(start, end, svc.clock().date())
     with svc.sessions() as session:

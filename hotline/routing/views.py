@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from hotline.deps import Principal, require, services
 from hotline.errors import HotlineError, InvalidInput
+from hotline.inputs import Day
 from hotline.routing import service
 from hotline.services import Services
 from hotline.workflow import Role
@@ -44,8 +45,8 @@ def classify(
 
 @router.get("/routing/corrections")
 def corrections(
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     _who: Principal = Depends(SUPERVISORS),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:

@@ -7,12 +7,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from hotline.audit.service import record as audit
 from hotline.calls.service import get_call
 from hotline.deps import Principal, require, services
 from hotline.errors import HotlineError
+from hotline.inputs import RowId
 from hotline.services import Services
 from hotline.speech import service
 from hotline.speech.live import shared_model
@@ -69,7 +70,7 @@ def get_transcript(
 
 @router.get("/api/transcripts")
 def transcripts_of_call(
-    call_id: int = Query(description="来电记录 ID"),
+    call_id: RowId,
     who: Principal = Depends(DESK),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def transcripts_of_call(
 
 @router.get("/api/tickets/{ticket_id}/transcript")
 def transcript_of_ticket(
-    ticket_id: int, who: Principal = Depends(DESK), svc: Services = Depends(services)
+    ticket_id: RowId, who: Principal = Depends(DESK), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """The transcripts of the call that created the ticket (none for a ticket without one)."""
     with svc.sessions() as session:
@@ -95,7 +96,7 @@ def transcript_of_ticket(
 
 @router.post("/api/calls/{call_id}/recording-transcript", status_code=201)
 async def transcribe_recording(
-    call_id: int,
+    call_id: RowId,
     recording: UploadFile = File(description="通话录音（PCM WAV）"),
     who: Principal = Depends(DESK),
     svc: Services = Depends(services),

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from hotline.deps import Principal, require, services
 from hotline.errors import InvalidInput
+from hotline.inputs import Day
 from hotline.services import Services, jsonable
 from hotline.stats import service
 from hotline.workflow import Role
@@ -52,8 +53,8 @@ def period(start: date | None, end: date | None, today: date) -> tuple[date, dat
 
 @router.get("/departments")
 def departments(
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     by: str = Query("department", pattern="^(department|division)$"),
     _: Principal = Depends(FIGURE_READERS),
     svc: Services = Depends(services),
@@ -97,8 +98,8 @@ def overdue(
 @router.get("/departments/export")
 def export(
     format: str = Query("csv", pattern="^(csv|xlsx)$"),
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     _: Principal = Depends(FIGURE_READERS),
     svc: Services = Depends(services),
 ) -> Response:
