@@ -10,11 +10,11 @@ from pydantic import BaseModel
 from hotline.audit.service import record
 from hotline.calendar import CalendarError, DayOverride, calendar_alerts, enter_official_year
 from hotline.deps import Principal, principal, require, services
-from hotline.errors import InvalidInput
+from hotline.errors import STAFF_ERRORS, InvalidInput
 from hotline.inputs import Day, Year
 from hotline.services import Services
 
-router = APIRouter(prefix="/api/calendar", tags=["calendar"])
+router = APIRouter(prefix="/api/calendar", tags=["calendar"], responses=STAFF_ERRORS)
 
 
 class DayIn(BaseModel):

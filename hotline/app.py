@@ -27,7 +27,7 @@ from hotline.calls import views as call_views
 from hotline.config import Settings
 from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
-from hotline.errors import HotlineError
+from hotline.errors import HotlineError, error_responses
 from hotline.events import Event, EventBusError
 from hotline.inputs import refuse_nul_bytes
 from hotline.jobs import claim_job
@@ -200,7 +200,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/api/health/ready", tags=["health"])
+    @app.get("/api/health/ready", tags=["health"], responses=error_responses(503))
     async def ready(request: Request) -> JSONResponse:
         """Readiness, for a load balancer: 503 unless the database answers and the bus can
         publish. The AMI connection is reported, not required: without it only one-key

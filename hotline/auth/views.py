@@ -15,10 +15,12 @@ from hotline.auth import service
 from hotline.auth.models import User
 from hotline.deps import Principal, principal, require, services
 from hotline.directory.service import department
-from hotline.errors import InvalidInput
+from hotline.errors import STAFF_ERRORS, InvalidInput, error_responses
 from hotline.services import Services
 
-router = APIRouter(prefix="/api", tags=["auth"])
+router = APIRouter(
+    prefix="/api", tags=["auth"], responses=STAFF_ERRORS | error_responses(429)
+)  # 429: login throttling
 
 
 async def _credentials(request: Request) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from hotline.calls import service
 from hotline.calls.figures import call_figures
 from hotline.calls.runner import bridge_of, operator_states, telephony_errors
 from hotline.deps import Principal, require, services
-from hotline.errors import Conflict
+from hotline.errors import STAFF_ERRORS, Conflict
 from hotline.inputs import Day, PageNumber, PageSize, RowId
 from hotline.services import Services, jsonable
 from hotline.stats.views import period
@@ -21,7 +21,7 @@ from hotline.tickets.service import SEES_PHONE
 from hotline.tickets.views import ticket_summary
 from hotline.workflow import Role
 
-router = APIRouter(tags=["calls"])
+router = APIRouter(tags=["calls"], responses=STAFF_ERRORS)
 CALL_READERS = require(Role.OPERATOR, Role.SUPERVISOR)
 OPERATORS = require(Role.OPERATOR)
 SUPERVISORS = require(Role.SUPERVISOR)

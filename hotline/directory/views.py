@@ -12,9 +12,10 @@ from hotline.audit.service import record
 from hotline.deps import Principal, principal, require, services
 from hotline.directory import service
 from hotline.directory.models import Department, Division, RoutingRule, TransferTarget
+from hotline.errors import STAFF_ERRORS
 from hotline.services import Services
 
-router = APIRouter(prefix="/api", tags=["directory"])
+router = APIRouter(prefix="/api", tags=["directory"], responses=STAFF_ERRORS)
 
 
 def _department(d: Department) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import record as audit
 from hotline.deps import Principal, require, services
-from hotline.errors import NotFound
+from hotline.errors import STAFF_ERRORS, NotFound
 from hotline.inputs import Day, RowId, Version
 from hotline.kb import entries, figures
 from hotline.kb.entries import EntryContent
@@ -26,7 +26,7 @@ from hotline.tickets import service as tickets
 from hotline.tickets.models import Ticket
 from hotline.workflow import Role
 
-router = APIRouter(tags=["knowledge base and intake"])
+router = APIRouter(tags=["knowledge base and intake"], responses=STAFF_ERRORS)
 STAFF = require(Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.DEPARTMENT)
 MAINTAINERS = require(Role.DEPARTMENT, Role.DISPATCHER)
 REVIEWERS = require(Role.DISPATCHER)

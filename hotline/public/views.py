@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.deps import services
-from hotline.errors import NotFound
+from hotline.errors import PUBLIC_ERRORS, NotFound
 from hotline.inputs import Day
 from hotline.services import Services, jsonable
 from hotline.stats import service as stats
@@ -21,7 +21,7 @@ from hotline.tickets.views import file_ticket, perform, publish_all, take_number
 from hotline.workflow import Actor, Role, Status
 from hotline.workflow.states import STATUS_LABELS
 
-router = APIRouter(prefix="/api/public", tags=["public"])
+router = APIRouter(prefix="/api/public", tags=["public"], responses=PUBLIC_ERRORS)
 WEB_CITIZEN = Actor(username="citizen:web", role=Role.CITIZEN)
 
 

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from hotline.deps import Principal, require, services
-from hotline.errors import HotlineError, InvalidInput
+from hotline.errors import STAFF_ERRORS, HotlineError, InvalidInput
 from hotline.inputs import Day
 from hotline.routing import service
 from hotline.services import Services
 from hotline.workflow import Role
 
-router = APIRouter(prefix="/api", tags=["routing"])
+router = APIRouter(prefix="/api", tags=["routing"], responses=STAFF_ERRORS)
 CENTRE = require(Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR)
 SUPERVISORS = require(Role.SUPERVISOR, Role.DISPATCHER)
 # The classifier cuts longer texts itself; this bounds the request body.

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from hotline.audit.service import record as audit
 from hotline.calls.service import get_call
 from hotline.deps import Principal, require, services
-from hotline.errors import HotlineError
+from hotline.errors import STAFF_ERRORS, HotlineError, error_responses
 from hotline.inputs import RowId
 from hotline.services import Services
 from hotline.speech import service
@@ -21,7 +21,7 @@ from hotline.tickets import service as tickets
 from hotline.workflow import Role
 from telephony.speech import AudioFormatError, ModelError, transcribe_file
 
-router = APIRouter(tags=["transcripts"])
+router = APIRouter(tags=["transcripts"], responses=STAFF_ERRORS)
 DESK = require(Role.OPERATOR, Role.SUPERVISOR)
 MAX_RECORDING_BYTES = 200 * 1024 * 1024  # about 3.5 h of 8 kHz 16-bit mono
 UPLOAD_CHUNK = 1024 * 1024
@@ -94,7 +94,9 @@ def transcript_of_ticket(
     return {"ticket_id": ticket_id, "call_id": call_id, "items": items}
 
 
-@router.post("/api/calls/{call_id}/recording-transcript", status_code=201)
+@router.post(
+    "/api/calls/{call_id}/recording-transcript", status_code=201, responses=error_responses(413)
+)
 async def transcribe_recording(
     call_id: RowId,
     recording: UploadFile = File(description="通话录音（PCM WAV）"),

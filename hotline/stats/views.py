@@ -12,13 +12,13 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 
 from hotline.deps import Principal, require, services
-from hotline.errors import InvalidInput
+from hotline.errors import STAFF_ERRORS, InvalidInput
 from hotline.inputs import Day
 from hotline.services import Services, jsonable
 from hotline.stats import service
 from hotline.workflow import Role
 
-router = APIRouter(prefix="/api/stats", tags=["stats"])
+router = APIRouter(prefix="/api/stats", tags=["stats"], responses=STAFF_ERRORS)
 SUPERVISORS = require(Role.SUPERVISOR, Role.DISPATCHER)
 # The figures, and their export for third-party evaluation, are also for social supervisors.
 FIGURE_READERS = require(Role.SUPERVISOR, Role.DISPATCHER, Role.MONITOR)
@@ -95,7 +95,16 @@ def overdue(
         ]
 
 
-@router.get("/departments/export")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/departments/export",
+    response_class=Response,
+    responses={
+        200: {"description": "CSV 或 Excel 文件", "content": {"text/csv": {}, XLSX_TYPE: {}}}
+    },
+)
 def export(
     format: str = Query("csv", pattern="^(csv|xlsx)$"),
     start: Day | None = None,
@@ -130,6 +139,6 @@ def export(
     book.save(data)
     return Response(
         data.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX_TYPE,
         headers=disposition,
     )

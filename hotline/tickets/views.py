@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.deps import Principal, principal, require, services
 from hotline.directory import service as directory
-from hotline.errors import InvalidInput
+from hotline.errors import STAFF_ERRORS, InvalidInput
 from hotline.inputs import Day, PageNumber, PageSize, RowId, check_row_ids, check_version
 from hotline.services import Outbox, Services, jsonable
 from hotline.tickets import service
@@ -20,7 +20,7 @@ from hotline.tickets.sla import flag
 from hotline.workflow import Actor, Role, Status, WorkflowEvent, available_actions
 from hotline.workflow.states import STATUS_LABELS
 
-router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+router = APIRouter(prefix="/api/tickets", tags=["tickets"], responses=STAFF_ERRORS)
 
 
 class TicketIn(BaseModel):
