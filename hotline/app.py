@@ -217,7 +217,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             status_code=200 if is_ready else 503,
         )
 
-    @app.get("/api/events/stream", tags=["events"])
+    @app.get("/api/events/stream", tags=["events"], responses=error_responses(401, 503))
     async def stream(request: Request, who: Principal = Depends(principal)) -> StreamingResponse:
         """Server-sent events: every ticket and call event, live, for the pages."""
 

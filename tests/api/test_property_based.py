@@ -10,6 +10,7 @@ Bounded: a few examples per operation, so both databases take about a minute."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ from hotline.config import Settings
 from tests.app_fixtures import PASSWORD, USERS, prepare_database
 from tests.conftest import _fresh_postgres_database
 
-EXAMPLES_PER_OPERATION = 4
+# Kept small for `make test`; HOTLINE_FUZZ_EXAMPLES=50 makes a deeper run by hand.
+EXAMPLES_PER_OPERATION = int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "4"))
 # One user of each role (the departments' staff differ only in their department).
 ROLES = list({role: name for name, role, _ in reversed(USERS)}.values())
 CHECKS = [
@@ -115,3 +117,39 @@ def test_a_wrong_method_names_the_allowed_ones(target: Target, path: str, templa
     reply = target.client.request("PATCH", path)
     assert reply.status_code == 405 and reply.json()["code"] == "method_not_allowed"
     assert set(re.split(r",\s*", reply.headers["allow"])) - {"HEAD"} == documented
+
+
+# Regression tests of what the property-based run found.
+
+
+def test_the_kpi_export_documents_the_types_it_answers_with(target: Target) -> None:
+    path = "/api/stats/departments/export"
+    documented = schema.raw_schema["paths"][path]["get"]["responses"]["200"]["content"]
+    headers = {"Authorization": f"Bearer {target.tokens['sup']}"}
+    for export_format in ("csv", "xlsx"):
+        reply = target.client.get(path, params={"format": export_format}, headers=headers)
+        assert reply.status_code == 200
+        assert reply.headers["content-type"].split(";")[0] in documented
+
+
+def test_every_operation_documents_its_error_statuses() -> None:
+    for path, operations in schema.raw_schema["paths"].items():
+        for method, operation in operations.items():
+            statuses = set(operation["responses"])
+            if path.startswith("/api/public/"):
+                expected = {"404", "422", "429", "503"}
+            elif path.startswith("/api/health"):
+                expected = {"503"} if path.endswith("ready") else set()
+            else:
+                expected = {"401", "503"}
+            assert expected <= statuses, (method, path, statuses)
+            for status in expected:
+                error = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert error == {"$ref": "#/components/schemas/ErrorOut"}, (method, path, status)
+
+
+def test_routes_without_asterisk_answer_a_documented_503(target: Target) -> None:
+    headers = {"Authorization": f"Bearer {target.tokens['op']}"}
+    reply = target.client.post("/api/agents/me/login", headers=headers)
+    assert reply.status_code == 503 and reply.json()["code"]
+    assert "503" in schema.raw_schema["paths"]["/api/agents/me/login"]["post"]["responses"]
