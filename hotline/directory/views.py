@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hotline.audit.service import record
@@ -42,8 +42,8 @@ def departments(
 
 class DepartmentIn(BaseModel):
     code: str
-    name: str
-    kind: str = "department"
+    name: str = Field(max_length=100)
+    kind: Literal["department", "utility", "unit"] = "department"
     scope: str = ""
     parent_code: str | None = None
     division_code: str | None = None
@@ -52,7 +52,7 @@ class DepartmentIn(BaseModel):
 
 @router.put("/departments/{code}")
 def put_department(
-    code: str,
+    code: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^\S+$")],
     body: DepartmentIn,
     who: Principal = Depends(require()),
     svc: Services = Depends(services),

@@ -5,14 +5,18 @@ PostgreSQL alike — never a 500 — and leave nothing written."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 from typer.testing import CliRunner
 
 from hotline.app import create_app
 from hotline.cli import app as cli
 from hotline.config import Settings
+from hotline.models import Department
+from hotline.services import Services
 from tests.app_fixtures import Api
 
 # Past PostgreSQL's integer, past SQLite's integer, and a float that JSON readers make an int.
@@ -257,3 +261,34 @@ def test_a_wrong_method_answers_405_with_allow(api: Api) -> None:
     reply = api.client.delete("/api/tickets", headers=api.headers("op"))
     assert _refused(reply, 405)["code"] == "method_not_allowed"
     assert set(re.split(r",\s*", reply.headers["allow"])) == {"GET", "POST"}
+
+
+@pytest.fixture
+def scratch_department(services: Services) -> Iterator[str]:
+    """A department code the test may create; removed afterwards (departments are kept data)."""
+    yield "HOSTILE"
+    with services.sessions() as session:
+        session.execute(delete(Department).where(Department.code == "HOSTILE"))
+        session.commit()
+
+
+def test_an_empty_parent_or_division_names_none(api: Api, scratch_department: str) -> None:
+    body = {"code": scratch_department, "name": "测试局", "parent_code": "", "division_code": ""}
+    reply = api.client.put(
+        f"/api/departments/{scratch_department}", json=body, headers=api.headers("adm")
+    )
+    assert reply.status_code == 200, reply.text
+    assert (reply.json()["parent"], reply.json()["division"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("code", "change"),
+    [("H" * 17, {}), ("HOSTILE", {"name": "局" * 101}), ("HOSTILE", {"kind": "k" * 21})],
+)
+def test_department_fields_past_their_columns_are_refused(
+    api: Api, scratch_department: str, code: str, change: dict[str, str]
+) -> None:
+    body = {"code": code, "name": "测试局", **change}
+    reply = api.client.put(f"/api/departments/{code}", json=body, headers=api.headers("adm"))
+    _refused(reply)
+    assert code not in {d["code"] for d in api.get("adm", "/api/departments").json()}
