@@ -72,7 +72,7 @@ def check_version(value: Any) -> int | None:
 
 # A NUL may hide in JSON as an escape whose backslash is not itself escaped.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-NUL_MESSAGE = "请求中含有空字符（NUL），无法保存"
+NUL_MESSAGE = "请求中含有不允许的空字符（NUL）"
 
 
 async def refuse_nul_bytes(request: Request) -> None:
