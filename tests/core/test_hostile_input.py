@@ -21,7 +21,8 @@ from tests.app_fixtures import Api
 
 # Past PostgreSQL's integer, past SQLite's integer, and a float that JSON readers make an int.
 HUGE_IDS = (2**31, 2**63, 10**20)
-ROUTES = create_app(Settings(database_url="sqlite://")).openapi()["paths"]
+OPENAPI = create_app(Settings(database_url="sqlite://")).openapi()
+ROUTES = OPENAPI["paths"]
 
 
 def _refused(reply: Any, status: int = 422) -> dict[str, Any]:
@@ -292,3 +293,23 @@ def test_department_fields_past_their_columns_are_refused(
     reply = api.client.put(f"/api/departments/{code}", json=body, headers=api.headers("adm"))
     _refused(reply)
     assert code not in {d["code"] for d in api.get("adm", "/api/departments").json()}
+
+
+def _integer_schemas(node: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            yield where, node
+        for key, value in node.items():
+            yield from _integer_schemas(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _integer_schemas(value, f"{where}[{index}]")
+
+
+def test_every_integer_the_api_takes_is_bounded_by_a_column() -> None:
+    """A new endpoint with a bare `int` would let 2⁶³ reach SQL again; the shared types say
+    their bounds in the OpenAPI."""
+    found = list(_integer_schemas([OPENAPI["paths"], OPENAPI["components"]], "openapi"))
+    assert len(found) >= 20
+    for where, schema in found:
+        assert 1 <= schema.get("maximum", 2**63) <= 2**31 - 1, where
