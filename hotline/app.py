@@ -48,8 +48,20 @@ from hotline.workflow import Role
 
 log = logging.getLogger(__name__)
 HOT_TOPICS_INTERVAL_SECONDS = 3600
-HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方法", 401: "请先登录", 403: "无权访问"}
+HTTP_CODES = {
+    400: "malformed_body",  # FastAPI's body parser gave up: JSON nested past the stack, a bad form
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+HTTP_MESSAGES = {
+    400: "请求体无法解析",
+    404: "请求的资源不存在",
+    405: "不支持该请求方法",
+    401: "请先登录",
+    403: "无权访问",
+}
 
 
 def run_deadline_scan(svc: Services, *, unless_ran_within: timedelta | None = None) -> int | None:
