@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -11,14 +10,15 @@ from pydantic import BaseModel
 from hotline.audit.service import record
 from hotline.calendar import CalendarError, DayOverride, calendar_alerts, enter_official_year
 from hotline.deps import Principal, principal, require, services
-from hotline.errors import InvalidInput
+from hotline.errors import STAFF_ERRORS, InvalidInput
+from hotline.inputs import Day, Year
 from hotline.services import Services
 
-router = APIRouter(prefix="/api/calendar", tags=["calendar"])
+router = APIRouter(prefix="/api/calendar", tags=["calendar"], responses=STAFF_ERRORS)
 
 
 class DayIn(BaseModel):
-    day: date
+    day: Day
     is_workday: bool
     name: str
 
@@ -35,7 +35,7 @@ def alerts(_: Principal = Depends(principal), svc: Services = Depends(services))
 
 @router.put("/{year}")
 def enter_year(
-    year: int, body: YearIn, who: Principal = Depends(require()), svc: Services = Depends(services)
+    year: Year, body: YearIn, who: Principal = Depends(require()), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """Enter the State Council's official schedule for a year (holidays and adjusted workdays)."""
     days = [DayOverride(d.day, d.is_workday, d.name, "official") for d in body.days]

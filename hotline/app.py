@@ -21,6 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 import hotline.models  # noqa: F401  (registers every table, so foreign keys resolve)
 from hotline import admin_views
@@ -30,9 +31,10 @@ from hotline.calls import views as call_views
 from hotline.config import Settings
 from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
-from hotline.errors import HotlineError
+from hotline.errors import HotlineError, error_responses
 from hotline.events import Event, EventBusError
 from hotline.events.core import SeenIds
+from hotline.inputs import refuse_nul_bytes
 from hotline.jobs import claim_job
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
@@ -55,8 +57,20 @@ from hotline.workflow import Role
 
 log = logging.getLogger(__name__)
 HOT_TOPICS_INTERVAL_SECONDS = 3600
-HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方法", 401: "请先登录", 403: "无权访问"}
+HTTP_CODES = {
+    400: "malformed_body",  # FastAPI's body parser gave up: JSON nested past the stack, a bad form
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+HTTP_MESSAGES = {
+    400: "请求体无法解析",
+    404: "请求的资源不存在",
+    405: "不支持该请求方法",
+    401: "请先登录",
+    403: "无权访问",
+}
 # The database is down or out of connections: nothing was written, the request may be repeated.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 RETRY_AFTER_SECONDS = 5
@@ -108,13 +122,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.exception_handler(RequestValidationError)(validation_error)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = exc.headers  # 401's WWW-Authenticate
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request, exc)}
         return JSONResponse(
             {
                 "code": HTTP_CODES.get(exc.status_code, "http_error"),
                 "message": HTTP_MESSAGES.get(exc.status_code, str(exc.detail)),
             },
             status_code=exc.status_code,
+            headers=headers,
         )
 
     async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
@@ -138,6 +156,17 @@ def _install_error_handlers(app: FastAPI) -> None:
             status_code=500,
             headers={"Connection": "close"},
         )
+
+
+def _allowed_methods(request: Request, exc: StarletteHTTPException) -> str:
+    """Every method the path answers to: the router's own Allow names only those of the first
+    route matching the path (POST /api/tickets hid GET /api/tickets)."""
+    allow = (exc.headers or {}).get("Allow", "")
+    methods = {method.strip() for method in allow.split(",") if method.strip()}
+    for path, operations in request.app.openapi()["paths"].items():
+        if compile_path(path)[0].fullmatch(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -179,6 +208,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         favicon_url=FAVICON_URL,
         # Swagger UI would otherwise send the spec to its online validator.
         swagger_ui_parameters={"validatorUrl": None},
+        dependencies=[Depends(refuse_nul_bytes)],
     )
     app.state.services = svc
     app.state.principals = {}
@@ -211,7 +241,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/api/health/ready", tags=["health"])
+    @app.get("/api/health/ready", tags=["health"], responses=error_responses(503))
     async def ready(request: Request) -> JSONResponse:
         """Readiness, for a load balancer: 503 unless the database answers. The bus and the
         AMI connection are reported, not required: while the bus is down every write still
@@ -230,7 +260,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             status_code=200 if is_ready else 503,
         )
 
-    @app.get("/api/events/stream", tags=["events"])
+    @app.get("/api/events/stream", tags=["events"], responses=error_responses(401, 503))
     async def stream(request: Request, who: Principal = Depends(principal)) -> StreamingResponse:
         """Server-sent events: every ticket and call event, live, for the pages. A message's
         `id:` is its event's: delivery is at least once, and an id already sent on this stream

@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import Request
 from limits import RateLimitItem, parse
@@ -47,14 +47,6 @@ class TooManyRequests(HotlineError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message, retry_after=retry_after)
         self.headers = {"Retry-After": str(retry_after)}
-
-
-# For the OpenAPI description of the throttled routes.
-THROTTLED: dict[int | str, dict[str, Any]] = {
-    429: {
-        "description": "请求过于频繁或核验失败次数过多：`Retry-After` 秒后再试（code too_many_requests）"
-    }
-}
 
 
 @dataclass(frozen=True)

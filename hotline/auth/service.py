@@ -17,7 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from hotline.auth.models import Setting, User
+from hotline.auth.models import (
+    DISPLAY_NAME_MAX,
+    EXTENSION_MAX,
+    USERNAME_MAX,
+    Setting,
+    User,
+)
 from hotline.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from hotline.workflow import Actor, Role
 
@@ -75,6 +81,7 @@ def add_user(
         raise InvalidInput(f"未知角色：{role}", allowed=[r.value for r in STAFF_ROLES])
     if role == Role.DEPARTMENT and not department:
         raise InvalidInput("部门工作人员必须绑定一个部门（--department）")
+    _check_lengths(username=username, display_name=display_name, extension=extension)
     if not allow_weak_password:
         check_password(password, username)
     if session.scalar(select(User).where(User.username == username)):
@@ -96,6 +103,16 @@ def add_user(
 @cache
 def _stand_in_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
+
+
+def _check_lengths(*, username: str, display_name: str, extension: str | None) -> None:
+    """Within the columns: PostgreSQL refuses a longer value outright."""
+    if not 1 <= len(username) <= USERNAME_MAX:
+        raise InvalidInput(f"用户名须为 1 到 {USERNAME_MAX} 个字符", field="username")
+    if len(display_name) > DISPLAY_NAME_MAX:
+        raise InvalidInput(f"显示名称不能超过 {DISPLAY_NAME_MAX} 个字符", field="display_name")
+    if extension is not None and not 1 <= len(extension) <= EXTENSION_MAX:
+        raise InvalidInput(f"分机号须为 1 到 {EXTENSION_MAX} 个字符", field="extension")
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
@@ -134,6 +151,8 @@ def issue_token(secret: bytes, user: User, hours: float) -> str:
 def read_token(secret: bytes, token: str) -> int:
     """The user id a valid, unexpired token names."""
     invalid = Unauthorized("登录已失效，请重新登录")
+    if not token.isascii():  # a token we issued is ASCII; hmac refuses to compare other text
+        raise invalid
     body, _, signature = token.partition(".")
     expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
     if not signature or not hmac.compare_digest(signature, expected):

@@ -15,17 +15,18 @@ from hotline.auth import service
 from hotline.auth.models import User
 from hotline.deps import Principal, principal, require, services
 from hotline.directory.service import department
-from hotline.errors import InvalidInput, Unauthorized
+from hotline.errors import STAFF_ERRORS, InvalidInput, Unauthorized, error_responses
 from hotline.services import Services
 from hotline.throttle import (
     LOGIN_FAILURES_PER_ACCOUNT,
     LOGIN_FAILURES_PER_CLIENT,
-    THROTTLED,
     Throttle,
     client_of,
 )
 
-router = APIRouter(prefix="/api", tags=["auth"])
+router = APIRouter(
+    prefix="/api", tags=["auth"], responses=STAFF_ERRORS | error_responses(429)
+)  # 429: login throttling
 
 
 async def _credentials(request: Request) -> tuple[str, str]:
@@ -33,17 +34,19 @@ async def _credentials(request: Request) -> tuple[str, str]:
     if "json" in content_type:
         try:
             data = json.loads(await request.body() or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested beyond Python's stack
             raise InvalidInput("请求体不是合法的 JSON") from None
     else:
         data = dict(await request.form())
+    if not isinstance(data, dict):
+        raise InvalidInput("请提供用户名和密码")
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise InvalidInput("请提供用户名和密码")
     return username, password
 
 
-@router.post("/auth/token", responses=THROTTLED)
+@router.post("/auth/token")
 async def login(request: Request) -> dict[str, Any]:
     """OAuth2-style password login (form or JSON) → a bearer token. Wrong passwords are
     throttled per account and per client (429 with Retry-After; the lock is audited)."""

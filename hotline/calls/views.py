@@ -3,7 +3,6 @@ operators' softphone queue state (示忙/示闲, 签入/签出) and the call-cen
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,13 +13,14 @@ from hotline.calls import service
 from hotline.calls.figures import call_figures
 from hotline.calls.runner import CallBridge, bridge_of, operator_states, telephony_errors
 from hotline.deps import Principal, require, services
-from hotline.errors import Conflict
+from hotline.errors import STAFF_ERRORS, Conflict
+from hotline.inputs import Day, PageNumber, PageSize, RowId
 from hotline.services import Services, jsonable
 from hotline.stats.views import period
 from hotline.tickets.views import ticket_summary
 from hotline.workflow import Role
 
-router = APIRouter(tags=["calls"])
+router = APIRouter(tags=["calls"], responses=STAFF_ERRORS)
 CALL_READERS = require(Role.OPERATOR, Role.SUPERVISOR)
 CALLER_READERS = require(Role.OPERATOR)  # and admin: require() always lets an admin in
 OPERATORS = require(Role.OPERATOR)
@@ -49,11 +49,11 @@ def list_calls(
         None, description="逗号分隔：ringing,queued,answered,abandoned,ended"
     ),
     operator: str | None = Query(None, description="接线员用户名"),
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     phone: str | None = None,
-    page: int = Query(1, ge=1),
-    page_size: int = Query(50, ge=1, le=service.MAX_PAGE_SIZE),
+    page: PageNumber = 1,
+    page_size: PageSize = 50,
     who: Principal = Depends(CALL_READERS),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def caller_history(
 
 @router.get("/api/calls/{call_id}")
 def get_call(
-    call_id: int, who: Principal = Depends(CALL_READERS), svc: Services = Depends(services)
+    call_id: RowId, who: Principal = Depends(CALL_READERS), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     with svc.unit() as (session, _):
         call = service.get_call(session, call_id)
@@ -112,7 +112,7 @@ def call_caller(
 
 @router.post("/api/calls/{call_id}/transfer", status_code=202)
 async def transfer_call(
-    call_id: int,
+    call_id: RowId,
     body: TransferIn,
     request: Request,
     who: Principal = Depends(OPERATORS),
@@ -240,8 +240,8 @@ def list_agents(
 
 @router.get("/api/stats/calls")
 def call_stats(
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     _: Principal = Depends(SERVICE_LEVEL_READERS),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:

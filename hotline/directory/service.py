@@ -122,6 +122,11 @@ def upsert_department(session: Session, data: dict[str, Any]) -> Department:
     name = str(data.get("name") or "").strip()
     if not code or not name:
         raise InvalidInput("部门须有代码和名称")
+    # "" names no parent or division, and must not reach the foreign key as a code.
+    data = {
+        **data,
+        **{key: data[key] or None for key in ("parent_code", "division_code") if key in data},
+    }
     if data.get("parent_code"):
         department(session, data["parent_code"])
     if data.get("division_code"):

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hotline.audit.service import record
 from hotline.deps import Principal, principal, require, services
 from hotline.directory import service
 from hotline.directory.models import Department, Division, RoutingRule, TransferTarget
+from hotline.errors import STAFF_ERRORS
 from hotline.services import Services
 
-router = APIRouter(prefix="/api", tags=["directory"])
+router = APIRouter(prefix="/api", tags=["directory"], responses=STAFF_ERRORS)
 
 
 def _department(d: Department) -> dict[str, Any]:
@@ -41,8 +42,8 @@ def departments(
 
 class DepartmentIn(BaseModel):
     code: str
-    name: str
-    kind: str = "department"
+    name: str = Field(max_length=100)
+    kind: Literal["department", "utility", "unit"] = "department"
     scope: str = ""
     parent_code: str | None = None
     division_code: str | None = None
@@ -51,7 +52,7 @@ class DepartmentIn(BaseModel):
 
 @router.put("/departments/{code}")
 def put_department(
-    code: str,
+    code: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^\S+$")],
     body: DepartmentIn,
     who: Principal = Depends(require()),
     svc: Services = Depends(services),

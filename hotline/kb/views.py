@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import record_read
 from hotline.deps import Principal, require, services
-from hotline.errors import NotFound
+from hotline.errors import STAFF_ERRORS, NotFound
+from hotline.inputs import Day, RowId, Version
 from hotline.kb import entries, figures
 from hotline.kb.entries import EntryContent
 from hotline.kb.hotspots import alert_payload
@@ -26,7 +27,7 @@ from hotline.tickets import service as tickets
 from hotline.tickets.models import Ticket
 from hotline.workflow import Role
 
-router = APIRouter(tags=["knowledge base and intake"])
+router = APIRouter(tags=["knowledge base and intake"], responses=STAFF_ERRORS)
 STAFF = require(Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.DEPARTMENT)
 MAINTAINERS = require(Role.DEPARTMENT, Role.DISPATCHER)
 REVIEWERS = require(Role.DISPATCHER)
@@ -48,21 +49,21 @@ class EntryIn(BaseModel):
     location: str = ""
     fees: str = ""
     time_limit: str = ""
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: Day | None = None
+    valid_to: Day | None = None
     owner: str = ""
-    review_due: date | None = None
+    review_due: Day | None = None
 
     def content(self) -> EntryContent:
         return EntryContent(**self.model_dump(exclude={"version"}))
 
 
 class EntryEdit(EntryIn):
-    version: int = Field(description="编辑所依据的版本号；他人已改动时返回 409")
+    version: Version = Field(description="编辑所依据的版本号；他人已改动时返回 409")
 
 
 class VersionIn(BaseModel):
-    version: int
+    version: Version
 
 
 # ---------------------------------------------------------------- knowledge base
@@ -142,7 +143,7 @@ def create_entry(
 
 @router.get("/api/kb/entries/{entry_id}")
 def get_entry(
-    entry_id: int, who: Principal = Depends(STAFF), svc: Services = Depends(services)
+    entry_id: RowId, who: Principal = Depends(STAFF), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     with svc.sessions() as session:
         return entries.entry_dict(entries.load(session, who.actor, entry_id), svc.clock().date())
@@ -150,7 +151,7 @@ def get_entry(
 
 @router.put("/api/kb/entries/{entry_id}")
 def update_entry(
-    entry_id: int,
+    entry_id: RowId,
     body: EntryEdit,
     who: Principal = Depends(MAINTAINERS),
     svc: Services = Depends(services),
@@ -174,7 +175,7 @@ def _set_status(
 
 @router.post("/api/kb/entries/{entry_id}/publish")
 def publish_entry(
-    entry_id: int,
+    entry_id: RowId,
     body: VersionIn,
     who: Principal = Depends(REVIEWERS),
     svc: Services = Depends(services),
@@ -184,7 +185,7 @@ def publish_entry(
 
 @router.post("/api/kb/entries/{entry_id}/withdraw")
 def withdraw_entry(
-    entry_id: int,
+    entry_id: RowId,
     body: VersionIn,
     who: Principal = Depends(MAINTAINERS),
     svc: Services = Depends(services),
@@ -194,7 +195,7 @@ def withdraw_entry(
 
 @router.get("/api/kb/entries/{entry_id}/versions")
 def entry_versions(
-    entry_id: int, who: Principal = Depends(STAFF), svc: Services = Depends(services)
+    entry_id: RowId, who: Principal = Depends(STAFF), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     with svc.sessions() as session:
         rows = entries.versions(session, who.actor, entry_id)
@@ -228,8 +229,8 @@ def flagged_entries(
 
 @router.get("/api/kb/stats")
 def kb_stats(
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     _: Principal = Depends(SUPERVISORS),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -274,7 +275,7 @@ def _repeat_dict(session: Session, repeat: RepeatCall) -> dict[str, Any]:
 
 @router.get("/api/tickets/{ticket_id}/duplicates")
 def duplicates(
-    ticket_id: int, who: Principal = Depends(CENTRE_DESK), svc: Services = Depends(services)
+    ticket_id: RowId, who: Principal = Depends(CENTRE_DESK), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """Open tickets that look like the same matter (either direction), and the repeat-call flag.
 
@@ -357,8 +358,8 @@ def repeat_caller(
 
 @router.get("/api/stats/repeat-calls")
 def repeat_call_stats(
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     _: Principal = Depends(SUPERVISORS),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -386,7 +387,7 @@ def _alert_dict(session: Session, alert: HotspotAlert) -> dict[str, Any]:
 
 @router.get("/api/hotspots")
 def hotspots(
-    since: date | None = None,
+    since: Day | None = None,
     _: Principal = Depends(SUPERVISORS),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -404,7 +405,7 @@ def hotspots(
 
 @router.get("/api/hotspots/{alert_id}")
 def hotspot(
-    alert_id: int, _: Principal = Depends(SUPERVISORS), svc: Services = Depends(services)
+    alert_id: RowId, _: Principal = Depends(SUPERVISORS), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     with svc.sessions() as session:
         alert = session.get(HotspotAlert, alert_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from hotline.deps import services
 from hotline.directory.service import department_name
-from hotline.errors import NotFound
+from hotline.errors import PUBLIC_ERRORS, NotFound
+from hotline.inputs import Day
 from hotline.phones import normalize_phone
 from hotline.services import Services, jsonable
 from hotline.stats import service as stats
@@ -20,7 +20,6 @@ from hotline.stats.views import period
 from hotline.throttle import (
     PUBLIC_MISSES_PER_CLIENT,
     PUBLIC_MISSES_PER_TICKET,
-    THROTTLED,
     Throttle,
     client_of,
 )
@@ -40,7 +39,7 @@ router = APIRouter(
     prefix="/api/public",
     tags=["public"],
     dependencies=[Depends(_within_client_limit)],
-    responses=THROTTLED,
+    responses=PUBLIC_ERRORS,
 )
 WEB_CITIZEN = Actor(username="citizen:web", role=Role.CITIZEN)
 
@@ -187,7 +186,7 @@ def supplement(
 
 @router.get("/ratings")
 def ratings(
-    start: date | None = None, end: date | None = None, svc: Services = Depends(services)
+    start: Day | None = None, end: Day | None = None, svc: Services = Depends(services)
 ) -> dict[str, Any]:
     start, end = period(start, end, svc.clock().date())
     with svc.sessions() as session:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from hotline.deps import Principal, require, services
-from hotline.errors import HotlineError
+from hotline.errors import STAFF_ERRORS, HotlineError
+from hotline.inputs import Day
 from hotline.routing import service
 from hotline.services import Services
 from hotline.stats.service import check_period
 from hotline.workflow import Role
 
-router = APIRouter(prefix="/api", tags=["routing"])
+router = APIRouter(prefix="/api", tags=["routing"], responses=STAFF_ERRORS)
 CENTRE = require(Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR)
 SUPERVISORS = require(Role.SUPERVISOR, Role.DISPATCHER)
 # The classifier cuts longer texts itself; this bounds the request body.
@@ -45,8 +46,8 @@ def classify(
 
 @router.get("/routing/corrections")
 def corrections(
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     _who: Principal = Depends(SUPERVISORS),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:

@@ -7,13 +7,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from hotline.audit.service import record as audit
 from hotline.audit.service import record_read
 from hotline.calls.service import get_call
 from hotline.deps import Principal, require, services
-from hotline.errors import HotlineError
+from hotline.errors import STAFF_ERRORS, HotlineError, error_responses
+from hotline.inputs import RowId
 from hotline.services import Services
 from hotline.speech import service
 from hotline.speech.live import shared_model
@@ -22,7 +23,7 @@ from hotline.tickets import service as tickets
 from hotline.workflow import Role
 from telephony.speech import AudioFormatError, ModelError, transcribe_file
 
-router = APIRouter(tags=["transcripts"])
+router = APIRouter(tags=["transcripts"], responses=STAFF_ERRORS)
 DESK = require(Role.OPERATOR, Role.SUPERVISOR)
 MAX_RECORDING_BYTES = 200 * 1024 * 1024  # about 3.5 h of 8 kHz 16-bit mono
 UPLOAD_CHUNK = 1024 * 1024
@@ -62,7 +63,7 @@ def get_transcript(
 
 @router.get("/api/transcripts")
 def transcripts_of_call(
-    call_id: int = Query(description="来电记录 ID"),
+    call_id: RowId,
     who: Principal = Depends(DESK),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def transcripts_of_call(
 
 @router.get("/api/tickets/{ticket_id}/transcript")
 def transcript_of_ticket(
-    ticket_id: int, who: Principal = Depends(DESK), svc: Services = Depends(services)
+    ticket_id: RowId, who: Principal = Depends(DESK), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """The transcripts of the call that created the ticket (none for a ticket without one)."""
     with svc.sessions() as session:
@@ -87,9 +88,11 @@ def transcript_of_ticket(
     return {"ticket_id": ticket_id, "call_id": call_id, "items": shown}
 
 
-@router.post("/api/calls/{call_id}/recording-transcript", status_code=201)
+@router.post(
+    "/api/calls/{call_id}/recording-transcript", status_code=201, responses=error_responses(413)
+)
 async def transcribe_recording(
-    call_id: int,
+    call_id: RowId,
     recording: UploadFile = File(description="通话录音（PCM WAV）"),
     who: Principal = Depends(DESK),
     svc: Services = Depends(services),

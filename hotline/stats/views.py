@@ -12,13 +12,14 @@ from fastapi.responses import Response
 from openpyxl import Workbook
 
 from hotline.deps import Principal, require, services
-from hotline.errors import InvalidInput
+from hotline.errors import STAFF_ERRORS, InvalidInput
+from hotline.inputs import Day
 from hotline.services import Services, jsonable
 from hotline.stats import service
 from hotline.stats.service import check_period
 from hotline.workflow import Role
 
-router = APIRouter(prefix="/api/stats", tags=["stats"])
+router = APIRouter(prefix="/api/stats", tags=["stats"], responses=STAFF_ERRORS)
 SUPERVISORS = require(Role.SUPERVISOR, Role.DISPATCHER)
 # The figures, and their export for third-party evaluation, are also for social supervisors.
 FIGURE_READERS = require(Role.SUPERVISOR, Role.DISPATCHER, Role.MONITOR)
@@ -52,8 +53,8 @@ def period(start: date | None, end: date | None, today: date) -> tuple[date, dat
 
 @router.get("/departments")
 def departments(
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     by: str = Query("department", pattern="^(department|division)$"),
     _: Principal = Depends(FIGURE_READERS),
     svc: Services = Depends(services),
@@ -94,11 +95,20 @@ def overdue(
         ]
 
 
-@router.get("/departments/export")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/departments/export",
+    response_class=Response,
+    responses={
+        200: {"description": "CSV 或 Excel 文件", "content": {"text/csv": {}, XLSX_TYPE: {}}}
+    },
+)
 def export(
     format: str = Query("csv", pattern="^(csv|xlsx)$"),
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     _: Principal = Depends(FIGURE_READERS),
     svc: Services = Depends(services),
 ) -> Response:
@@ -129,6 +139,6 @@ def export(
     book.save(data)
     return Response(
         data.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX_TYPE,
         headers=disposition,
     )

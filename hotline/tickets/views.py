@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hotline.deps import Principal, principal, require, services
-from hotline.errors import InvalidInput
+from hotline.errors import STAFF_ERRORS, InvalidInput
+from hotline.inputs import Day, PageNumber, PageSize, RowId, check_row_ids, check_version
 from hotline.phones import mask_phone, normalize_phone
 from hotline.services import Outbox, Services, jsonable
 from hotline.stats.service import check_period
@@ -20,7 +21,7 @@ from hotline.tickets.sla import flag
 from hotline.workflow import Actor, Role, Status, WorkflowEvent, available_actions
 from hotline.workflow.states import STATUS_LABELS
 
-router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+router = APIRouter(prefix="/api/tickets", tags=["tickets"], responses=STAFF_ERRORS)
 
 
 class TicketIn(BaseModel):
@@ -37,7 +38,7 @@ class TicketIn(BaseModel):
     matter_category: str = Field("", max_length=64)
     priority: bool = False
     priority_reason: str = Field("", max_length=64)
-    call_id: int | None = None
+    call_id: RowId | None = None
     # The operator's final choice of department, stored beside the routing suggestion.
     department: str | None = None
 
@@ -213,12 +214,13 @@ def perform(
     svc: Services,
     session: Session,
     actor: Actor,
-    ticket_id: int,
+    ticket_id: RowId,
     action: str,
     params: dict[str, Any],
     version: int | None = None,
 ) -> tuple[Ticket, list[WorkflowEvent]]:
     """One workflow action from any caller, then the action hooks (routing labels, KB answer)."""
+    check_row_ids(params, "into", "kb_entry_id")  # the ids a body names, before they reach SQL
     ticket, events = service.act(
         session, actor, ticket_id, action, params, svc.context(session), expected_version=version
     )
@@ -266,12 +268,12 @@ def list_tickets(
     division: str | None = None,
     overdue: bool | None = None,
     supervised: bool | None = None,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     q: str | None = Query(None, max_length=200),
     phone: str | None = None,
-    page: int = 1,
-    page_size: int = 20,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
     who: Principal = Depends(principal),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
@@ -306,7 +308,7 @@ def list_tickets(
 
 @router.get("/{ticket_id}")
 def get_ticket(
-    ticket_id: int, who: Principal = Depends(principal), svc: Services = Depends(services)
+    ticket_id: RowId, who: Principal = Depends(principal), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     with svc.unit() as (session, _):
         ticket = service.load(session, who.actor, ticket_id)
@@ -315,16 +317,14 @@ def get_ticket(
 
 @router.post("/{ticket_id}/actions/{action}")
 def act(
-    ticket_id: int,
+    ticket_id: RowId,
     action: str,
     body: dict[str, Any] | None = Body(None),
     who: Principal = Depends(principal),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
     params = dict(body or {})
-    version = params.pop("version", None)
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise InvalidInput("version 必须是整数", field="version")
+    version = check_version(params.pop("version", None))
     with svc.unit() as (session, outbox):
         ticket, events = perform(svc, session, who.actor, ticket_id, action, params, version)
         publish_all(outbox, ticket, events)
