@@ -101,7 +101,7 @@ def get_call(
 
 @router.get("/api/calls/{call_id}/caller")
 def call_caller(
-    call_id: int, who: Principal = Depends(CALLER_READERS), svc: Services = Depends(services)
+    call_id: RowId, who: Principal = Depends(CALLER_READERS), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """The caller's full number, for the screen pop: only the operator whose softphone
     answered the call (or an administrator) reads it, and the read is audited."""
