@@ -202,14 +202,17 @@ def test_redis_stopped_under_load_loses_no_write_and_no_event(
     acknowledged = {o.marker: o.body["number"] for o in outcomes if o.status == 201}
     failed = [o for o in outcomes if o.status != 201]
     events: Counter[str] = Counter()
+    ids_of: dict[str, set[str | None]] = {}
     stream = redis.Redis.from_url(redis_url)
     deadline = time.monotonic() + 30
     while True:  # the relays' loops publish what waited, within a few seconds
         events.clear()
+        ids_of.clear()
         for _, fields in stream.xrange("hotline:events"):
             event = Event.from_json(fields[b"event"])
             if event.type == "ticket.created":
                 events[event.payload["number"]] += 1
+                ids_of.setdefault(event.payload["number"], set()).add(event.id)
         if set(acknowledged.values()) <= set(events) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
@@ -226,7 +229,9 @@ def test_redis_stopped_under_load_loses_no_write_and_no_event(
     assert [m for m in acknowledged if m not in kept] == []  # acknowledged but lost
     assert sorted(set(acknowledged.values()) - set(events)) == []  # events lost
     assert failed == []  # a write succeeds whenever the database does
-    assert all(count == 1 for count in events.values()), events.most_common(3)
+    # At least once: a publish that reached Redis as it went down may be sent again, but always
+    # as the same event (one outbox id per ticket), which consumers skip.
+    assert all(len(ids) == 1 for ids in ids_of.values()), ids_of
 
 
 # --- PostgreSQL stopped under load ------------------------------------------------------------

@@ -137,27 +137,25 @@ def test_each_list_that_shows_citizens_is_one_audit_row_naming_them(
     ]
 
 
-def test_reading_calls_with_their_callers_numbers_is_audited(api: Api, services: Services) -> None:
+def test_calls_show_masked_numbers_and_a_search_by_number_is_audited(
+    api: Api, services: Services
+) -> None:
+    """The call lists mask every caller for every role (the answering operator reads the full
+    number through /api/calls/{id}/caller, tested in tests/calls); a search by a number is a
+    read of personal data even so (the number searched, masked, is in the row)."""
     first = _add_call(services, "13812345678")
     second = _add_call(services, "13900001111")
     api.create()  # the operator's own reads of the ticket are not what this test counts
     before = len(_personal_reads(services))
 
     assert api.get("op", "/api/calls").json()["total"] == 2
-    assert api.get("op", f"/api/calls/{first}").json()["caller"] == "13812345678"
+    assert api.get("op", f"/api/calls/{first}").json()["caller"] == "138****5678"
     api.get("op", "/api/calls", phone="13900001111")
     assert api.get("sup", "/api/calls").json()["items"][0]["caller"] == "139****1111"
     api.get("sup", f"/api/calls/{second}")
 
     assert _personal_reads(services)[before:] == [
-        ("op", "call", "list", {"fields": ["phone"], "ids": [str(second), str(first)]}),
-        ("op", "call", str(first), {"fields": ["phone"], "ids": [str(first)]}),
-        (
-            "op",
-            "call",
-            str(second),
-            {"fields": ["phone"], "ids": [str(second)], "searched_phone": "139****1111"},
-        ),
+        ("op", "call", "list", {"fields": ["phone"], "ids": [], "searched_phone": "139****1111"}),
     ]
 
 
