@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hotline.audit.service import record
 from hotline.directory.models import Department, Division
 from hotline.directory.service import department_name
-from hotline.errors import HotlineError
+from hotline.errors import Conflict, HotlineError, InvalidInput, NotFound
 from hotline.open311.models import Open311Key, Open311Request
 from hotline.tickets.models import Ticket, TicketAction
 from hotline.workflow import Actor, Status
@@ -129,9 +129,9 @@ def issue_key(session: Session, actor: Actor, name: str, now: datetime) -> str:
     """A new client's key, returned once; only its hash is stored."""
     name = name.strip()
     if not name or len(name) > 64:
-        raise Open311Error(400, "客户端名称不能为空，且不超过 64 字")
+        raise InvalidInput("客户端名称不能为空，且不超过 64 字", field="name")
     if session.scalar(select(Open311Key).where(Open311Key.name == name)) is not None:
-        raise Open311Error(409, f"客户端名称已存在：{name}")
+        raise Conflict(f"客户端名称已存在：{name}")
     api_key = secrets.token_urlsafe(32)
     session.add(Open311Key(name=name, key_hash=hash_key(api_key), issued_at=now))
     record(session, actor, "open311.key_issued", "open311_key", name, now)
@@ -141,7 +141,7 @@ def issue_key(session: Session, actor: Actor, name: str, now: datetime) -> str:
 def revoke_key(session: Session, actor: Actor, name: str, now: datetime) -> None:
     key = session.scalar(select(Open311Key).where(Open311Key.name == name))
     if key is None:
-        raise Open311Error(404, f"没有名为 {name} 的客户端")
+        raise NotFound(f"没有名为 {name} 的客户端")
     if key.revoked_at is None:
         key.revoked_at = now
         record(session, actor, "open311.key_revoked", "open311_key", name, now)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hotline.deps import services
 from hotline.errors import HotlineError
+from hotline.open311 import admin
 from hotline.open311 import service as open311
 from hotline.open311.models import Open311Key, Open311Request
 from hotline.open311.service import Open311Error
@@ -96,7 +97,9 @@ class Open311Route(APIRoute):
         return handler
 
 
-router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route, responses=THROTTLED)
+georeport = APIRouter(
+    prefix=PREFIX, tags=["open311"], route_class=Open311Route, responses=THROTTLED
+)
 
 
 def _format(fmt: str) -> str:
@@ -132,7 +135,7 @@ def _reader(request: Request, session: Session, api_key: str) -> Open311Key | No
     return _client(request, session, api_key)
 
 
-@router.get("/discovery.{fmt}")
+@georeport.get("/discovery.{fmt}")
 def discovery(fmt: str, request: Request) -> Response:
     fmt = _format(fmt)
     _by_address(request)
@@ -154,7 +157,7 @@ def discovery(fmt: str, request: Request) -> Response:
     return render(fmt, "discovery", body)
 
 
-@router.get("/services.{fmt}")
+@georeport.get("/services.{fmt}")
 def list_services(
     fmt: str, request: Request, api_key: str = "", svc: Services = Depends(services)
 ) -> Response:
@@ -165,7 +168,7 @@ def list_services(
     return render(fmt, "services", listed)
 
 
-@router.get("/services/{service_code}.{fmt}")
+@georeport.get("/services/{service_code}.{fmt}")
 def service_definition(
     service_code: str,
     fmt: str,
@@ -180,7 +183,7 @@ def service_definition(
     return render(fmt, "service_definition", body)
 
 
-@router.post("/requests.{fmt}")
+@georeport.post("/requests.{fmt}")
 def create_request(
     fmt: str,
     request: Request,
@@ -243,7 +246,7 @@ def create_request(
     return render(fmt, "service_requests", created, status=201)
 
 
-@router.get("/requests.{fmt}")
+@georeport.get("/requests.{fmt}")
 def list_requests(
     fmt: str,
     request: Request,
@@ -274,7 +277,7 @@ def list_requests(
     return render(fmt, "service_requests", found)
 
 
-@router.get("/requests/{service_request_id}.{fmt}")
+@georeport.get("/requests/{service_request_id}.{fmt}")
 def get_request(
     service_request_id: str,
     fmt: str,
@@ -294,7 +297,7 @@ def get_request(
     return render(fmt, "service_requests", body)
 
 
-@router.api_route(
+@georeport.api_route(
     "/{anything:path}",
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     include_in_schema=False,
@@ -302,3 +305,9 @@ def get_request(
 def unknown(anything: str) -> Response:
     """Anything else under the prefix: the spec's 404, not the API's."""
     raise Open311Error(404, "请求的资源不存在")
+
+
+# What hotline/app.py registers: the standard's routes and the admins' keys.
+router = APIRouter()
+router.include_router(georeport)
+router.include_router(admin.router)
