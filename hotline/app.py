@@ -39,6 +39,7 @@ from hotline.jobs import claim_job
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
 from hotline.kb.hotspots import run_hot_topics
+from hotline.open311 import views as open311_views
 from hotline.public import views as public_views
 from hotline.routing import install as install_routing
 from hotline.routing import views as routing_views
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         routing_views,
         call_views,
         speech_views,
+        open311_views,
         web_views,
     ):
         app.include_router(module.router)

@@ -8,6 +8,7 @@ from hotline.calls.models import Call
 from hotline.db import Base
 from hotline.directory.models import Department, Division, RoutingRule, TransferTarget
 from hotline.events.models import OutboxEvent
+from hotline.open311.models import Open311Key, Open311Request
 from hotline.routing.models import RoutingLabel
 from hotline.speech.models import TranscriptSegment, TranscriptStream
 from hotline.tickets.models import (
@@ -34,6 +35,8 @@ __all__ = [
     "Dispatch",
     "Division",
     "Extension",
+    "Open311Key",
+    "Open311Request",
     "OutboxEvent",
     "Rating",
     "Rectification",

@@ -102,6 +102,7 @@ def test_serve_refuses_a_malformed_ami_url_with_a_message(
         ("HOTLINE_TIME_ZONE", "Mars/Olympus", "HOTLINE_TIME_ZONE 必须是 IANA 时区名"),
         ("HOTLINE_TIME_ZONE", "../etc/passwd", "HOTLINE_TIME_ZONE 必须是 IANA 时区名"),
         ("HOTLINE_PUBLIC_RATE", "lots", "HOTLINE_PUBLIC_RATE 必须形如 60/minute"),
+        ("HOTLINE_OPEN311_RATE", "many", "HOTLINE_OPEN311_RATE 必须形如 60/minute"),
         ("HOTLINE_HTTP_MAX_CONNECTIONS", "0", "HOTLINE_HTTP_MAX_CONNECTIONS 必须是正整数"),
         ("HOTLINE_HTTP_KEEP_ALIVE", "7.5", "HOTLINE_HTTP_KEEP_ALIVE 必须是正整数"),
         ("HOTLINE_HTTP_HEADER_TIMEOUT", "-1", "HOTLINE_HTTP_HEADER_TIMEOUT 必须是正数"),
