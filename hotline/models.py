@@ -22,6 +22,7 @@ from hotline.tickets.models import (
     TicketCounter,
     TicketReturn,
 )
+from hotline.wallboard.models import KioskToken
 
 metadata = Base.metadata
 
@@ -34,6 +35,7 @@ __all__ = [
     "Dispatch",
     "Division",
     "Extension",
+    "KioskToken",
     "OutboxEvent",
     "Rating",
     "Rectification",
