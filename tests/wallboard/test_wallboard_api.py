@@ -125,8 +125,14 @@ def test_only_the_centres_supervisors_and_admins_see_it(api: Api, client: TestCl
     for user in ("op", "disp", "zj"):
         reply = api.get(user, "/api/wallboard")
         assert reply.status_code == 403 and reply.json()["code"] == "forbidden"
+        assert api.get(user, "/api/wallboard/stream").status_code == 403
     reply = client.get("/api/wallboard")
     assert reply.status_code == 401 and reply.json()["message"]
+    assert client.get("/api/wallboard/stream").status_code == 401
+    elsewhere = client.get("/wallboard", headers=api.headers("op"), follow_redirects=False)
+    assert elsewhere.status_code == 303 and elsewhere.headers["location"] == "/console"
+    shown = client.get("/wallboard", headers=api.headers("sup"))
+    assert shown.status_code == 200 and "热线运行大屏" in shown.text
     page = client.get("/wallboard", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/login?next=/wallboard"
 

@@ -91,7 +91,8 @@ function fillLists(s) {
 let mapReady = null;
 function shadeMap(s) {
   mapReady ??= fetch("/static/img/divisions.svg").then((r) => r.text()).then((svg) => {
-    $("#wb-map").innerHTML = svg; // our own file, served by this server
+    const map = new DOMParser().parseFromString(svg, "image/svg+xml").documentElement;
+    $("#wb-map").replaceChildren(document.importNode(map, true));
   });
   return mapReady.then(() => {
     const most = Math.max(1, ...s.tickets.by_division.map((d) => d.count));
