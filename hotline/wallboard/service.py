@@ -46,6 +46,7 @@ CHANNEL_LABELS = {
 HOT_TOPICS_SHOWN = 5
 WORST_DEPARTMENTS_SHOWN = 5
 HOT_TOPIC_WINDOW = timedelta(hours=24)
+QUEUE_LOOKBACK = timedelta(hours=2)
 RUNNING = (Status.DISPATCHED.value, Status.ACCEPTED.value)
 KIOSK_TOKEN_BYTES = 32
 
@@ -77,8 +78,8 @@ def summary(session: Session, bridge: CallBridge | None, now: datetime) -> dict[
 
 def queue_now(session: Session, now: datetime) -> dict[str, Any]:
     """Calls in the queue now (the calls table, written by whichever process runs the bridge)."""
-    low, _ = period_bounds(now.date(), now.date())
-    waiting = and_(Call.state == "queued", Call.started_at >= low)
+    # A row left "queued" by a bridge that went away is not a caller waiting hours later.
+    waiting = and_(Call.state == "queued", Call.started_at >= now - QUEUE_LOOKBACK)
     count, oldest = session.execute(
         select(func.count(Call.id), func.min(Call.queue_entered_at)).where(waiting)
     ).one()
@@ -100,7 +101,7 @@ def agents_by_state(board: dict[str, Any]) -> dict[str, Any]:
         {
             "display_name": agent["display_name"] or agent["username"],
             "state": agent_state(agent),
-            "reason": agent["pause_reason"] or "" if agent["paused"] else "",
+            "reason": (agent["pause_reason"] or "") if agent["paused"] else "",
         }
         for agent in board["agents"]
     ]

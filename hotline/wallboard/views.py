@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from hotline.audit.service import record
@@ -31,6 +32,8 @@ VIEWER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 class KioskTokenIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     name: str = Field(min_length=1, max_length=64, description="大屏名称，如 二楼大厅大屏")
 
 
@@ -43,22 +46,28 @@ def _staff_token_present(request: Request) -> bool:
     return bool(request.headers.get("authorization") or request.cookies.get(TOKEN_COOKIE))
 
 
-def _viewer_sync(request: Request) -> str:
-    """Who is looking: a supervisor's or admin's username, or ``kiosk:<name>``; 401/403 else."""
+@dataclass(frozen=True)
+class Viewer:
+    name: str  # a supervisor's or admin's username, or the wall display's name
+    kiosk: bool
+
+
+def _viewer_sync(request: Request) -> Viewer:
+    """Who is looking; 401 without a login or a live kiosk token, 403 for other roles."""
     if _staff_token_present(request):
         who = load_principal(request)
         if who.actor.role not in VIEWER_ROLES:
             raise Forbidden("当前角色无权查看大屏")
-        return who.actor.username
+        return Viewer(who.actor.username, kiosk=False)
     token = request.cookies.get(KIOSK_COOKIE)
     if not token:
         raise Unauthorized("请先登录，或使用管理员发放的大屏令牌")
     svc: Services = request.app.state.services
     with svc.sessions() as session:
-        return f"kiosk:{service.check_kiosk_token(session, token).name}"
+        return Viewer(service.check_kiosk_token(session, token).name, kiosk=True)
 
 
-async def viewer(request: Request) -> str:
+async def viewer(request: Request) -> Viewer:
     return await run_in_threadpool(_viewer_sync, request)
 
 
@@ -84,13 +93,13 @@ def wallboard_page(request: Request, kiosk: str | None = None) -> Response:
         response.set_cookie(KIOSK_COOKIE, kiosk, httponly=True, samesite="strict", path="/")
         return response
     try:
-        who = _viewer_sync(request)
+        _viewer_sync(request)
     except Unauthorized:
         return RedirectResponse("/login?next=/wallboard", status_code=303)
     except Forbidden:
         role = load_principal(request).actor.role.value
         return RedirectResponse(HOME_BY_ROLE.get(role, "/public"), status_code=303)
-    return render_page(request, "wallboard.html", title="12345 热线运行大屏", viewer=who)
+    return render_page(request, "wallboard.html", title="12345 热线运行大屏")
 
 
 # ---------------------------------------------------------------- the figures, live
@@ -98,7 +107,7 @@ def wallboard_page(request: Request, kiosk: str | None = None) -> Response:
 
 @router.get("/api/wallboard")
 def wallboard(
-    request: Request, _: str = Depends(viewer), svc: Services = Depends(services)
+    request: Request, _: Viewer = Depends(viewer), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """Everything the wall shows, for the centre's day (its clock and zone). Figures only: no
     citizen's name, phone or words."""
@@ -108,7 +117,7 @@ def wallboard(
 
 @router.get("/api/wallboard/stream")
 async def wallboard_stream(
-    request: Request, who: str = Depends(viewer), svc: Services = Depends(services)
+    request: Request, who: Viewer = Depends(viewer), svc: Services = Depends(services)
 ) -> StreamingResponse:
     """Server-sent events naming only the type of each change (``event: changed``), so the wall
     asks for the summary again; a revoked kiosk token ends the stream (``event: revoked``)."""
@@ -126,7 +135,7 @@ async def wallboard_stream(
         async for event in until_set(request.app.state.closing, svc.bus.listen()):
             if await request.is_disconnected():
                 break
-            if who.startswith("kiosk:") and not await run_in_threadpool(still_allowed):
+            if who.kiosk and not await run_in_threadpool(still_allowed):
                 yield "event: revoked\ndata: {}\n\n"
                 break
             yield f"event: changed\ndata: {json.dumps({'type': event.type})}\n\n"
@@ -143,7 +152,7 @@ def issue_kiosk_token(
 ) -> dict[str, Any]:
     """A read-only token for one wall display; the token is shown in this answer only."""
     with svc.unit() as (session, _):
-        kiosk, token = service.issue_kiosk_token(session, who.actor, body.name.strip(), svc.clock())
+        kiosk, token = service.issue_kiosk_token(session, who.actor, body.name, svc.clock())
         return jsonable(
             {**service.kiosk_dict(kiosk), "token": token, "url": f"/wallboard?kiosk={token}"}
         )

@@ -142,7 +142,9 @@ def test_a_kiosk_token_opens_the_wallboard_read_only_until_revoked(
 ) -> None:
     refused = api.post("sup", "/api/wallboard/kiosk-tokens", {"name": "大厅大屏"})
     assert refused.status_code == 403
-    assert api.post("adm", "/api/wallboard/kiosk-tokens", {"name": ""}).status_code == 422
+    for name in ("", "   ", "大" * 65):
+        reply = api.post("adm", "/api/wallboard/kiosk-tokens", {"name": name})
+        assert reply.status_code == 422 and reply.json()["field"] == "name", reply.text
     issued = api.post("adm", "/api/wallboard/kiosk-tokens", {"name": "大厅大屏"})
     assert issued.status_code == 201, issued.text
     token, token_id = issued.json()["token"], issued.json()["id"]

@@ -22,8 +22,11 @@ ULTRA_HD = {"width": 3840, "height": 2160}
 # the page's refresh period (5 s) and the time to settle.
 WAIT_LAG_SECONDS = 7
 STABLE_WITHIN_SECONDS = 90
-READ_FIGURES = """() => Object.fromEntries([...document.querySelectorAll('main [data-figure]')]
-  .map((node) => [node.dataset.figure, node.textContent]))"""
+READ_WALL = """() => {
+  const nodes = [...document.querySelectorAll('main [data-figure]')];
+  return [Object.fromEntries(nodes.map((node) => [node.dataset.figure, node.textContent])),
+    Object.fromEntries(nodes.filter((n) => n.dataset.level).map((n) => [n.dataset.figure, n.dataset.level]))];
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +85,23 @@ def figures_of(board: dict[str, Any]) -> dict[str, str]:
     return shown
 
 
+def levels_of(board: dict[str, Any]) -> dict[str, str]:
+    """The colours the thresholds give the headline figures."""
+    limits, calls = board["thresholds"], board["calls"]
+    waiting = board["queue"]["waiting"]
+    levels = {
+        "queue.waiting": "alarm"
+        if waiting >= limits["waiting_alarm"]
+        else "warn"
+        if waiting >= limits["waiting_warn"]
+        else "ok",
+        "deadlines.overdue": "alarm" if board["deadlines"]["overdue"] else "ok",
+    }
+    if calls["service_level_15s"] is not None:
+        levels["calls.service_level_15s"] = "ok" if calls["meets_standard"] else "alarm"
+    return levels
+
+
 def without_wait(figures: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in figures.items() if k != "queue.longest_wait_seconds"}
 
@@ -93,7 +113,7 @@ def wall_equals_api(page: Page, summary: Callable[[], dict[str, Any]]) -> dict[s
     difference: Any = None
     while time.monotonic() < deadline:
         before = summary()
-        shown = page.evaluate(READ_FIGURES)
+        shown, levels = page.evaluate(READ_WALL)
         after = summary()
         expected = figures_of(before)
         if without_wait(expected) == without_wait(figures_of(after)):
@@ -104,6 +124,7 @@ def wall_equals_api(page: Page, summary: Callable[[], dict[str, Any]]) -> dict[s
                     assert page_wait == count(api_wait)
                 else:
                     assert abs(int(page_wait) - api_wait) <= WAIT_LAG_SECONDS
+                assert levels_of(before).items() <= levels.items(), levels
                 return before
             difference = {
                 k: (shown.get(k), expected.get(k))
