@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from hotline.audit.service import record
 from hotline.deps import Principal, load_principal, require, services
 from hotline.errors import Forbidden, Unauthorized
+from hotline.events import Event
 from hotline.services import Services, jsonable
 from hotline.wallboard import service
 from hotline.web.views import HOME_BY_ROLE, TOKEN_COOKIE, render_page
@@ -170,10 +171,13 @@ def list_kiosk_tokens(
 def revoke_kiosk_token(
     token_id: int, who: Principal = Depends(ADMINS), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    """Revoke at once: the display's next request, and its live stream's next event, are refused."""
-    with svc.unit() as (session, _):
-        return jsonable(
+    """Revoke at once: the display's next request is refused, its live stream ends."""
+    with svc.unit() as (session, outbox):
+        kiosk = jsonable(
             service.kiosk_dict(
                 service.revoke_kiosk_token(session, who.actor, token_id, svc.clock())
             )
         )
+        # Every wallboard stream hears it and checks its token: the wall stops at once.
+        outbox.events.append(Event(type="kiosk_token.revoked", payload={"id": kiosk["id"]}))
+        return kiosk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -183,3 +184,25 @@ def test_a_kiosk_token_opens_the_wallboard_read_only_until_revoked(
             select(AuditRecord.action).where(AuditRecord.entity == "kiosk_token")
         ).all()
     assert sorted(trail) == ["kiosk_token.issued", "kiosk_token.opened", "kiosk_token.revoked"]
+
+
+def test_a_revoked_kiosk_tokens_live_stream_ends_at_once(api: Api, client: TestClient) -> None:
+    issued = api.post("adm", "/api/wallboard/kiosk-tokens", {"name": "走廊大屏"}).json()
+    display = TestClient(client.app)
+    display.get(issued["url"], follow_redirects=False)
+    with display.stream("GET", "/api/wallboard/stream") as stream:
+        lines = (line for line in stream.iter_lines() if line)
+        assert next(lines) == ": connected"
+        api.create("op")
+        # Only the type of the change: nothing of the ticket reaches the wall display.
+        assert [next(lines), next(lines)] == ["event: changed", 'data: {"type": "ticket.created"}']
+        revoked = client.delete(
+            f"/api/wallboard/kiosk-tokens/{issued['id']}", headers=api.headers("adm")
+        )
+        assert revoked.status_code == 200
+        rest: list[str] = []
+        reader = threading.Thread(target=lambda: rest.extend(lines), daemon=True)
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), f"the stream goes on after the revocation: {rest}"
+    assert rest == ["event: revoked", "data: {}"]
