@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import LiveCentre, Shift, screenshot
+from tests.web.conftest import LiveCentre, Session, Shift, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -165,6 +165,7 @@ def test_every_figure_on_the_wall_equals_the_api_live(
         time.sleep(0.5)
     first = wall_equals_api(page, summary)
     assert first["agents"]["telephony"] and first["agents"]["connected"]
+    expect(page.locator("#wb-no-switchboard")).to_be_hidden()
     assert page.locator("#wb-map [data-division]").count() == len(first["tickets"]["by_division"])
     assert_one_screen(page)
     screenshot(page, f"wallboard-{name}")
@@ -226,3 +227,12 @@ def test_a_kiosk_token_shows_the_wall_read_only_and_is_refused_once_revoked(
     )
     page.goto("/wallboard")
     page.wait_for_url("**/login?next=/wallboard")
+
+
+def test_without_a_switchboard_the_wall_says_so(people: Session) -> None:
+    """A worker without the AMI bridge knows no operator's state: the wall says why all are 离线."""
+    page = people.signed_in("sup", FULL_HD)
+    page.goto("/wallboard")
+    expect(page.locator("#wallboard")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#wb-no-switchboard")).to_be_visible()
+    assert_one_screen(page)

@@ -125,6 +125,8 @@ async function show(s) {
     node.textContent = FORMATS[node.dataset.format](figures[key]);
     if (key in level) node.dataset.level = level[key];
   }
+  // Operators' states come from this worker's AMI bridge (docs/deploy.md "The wallboard").
+  $("#wb-no-switchboard").hidden = s.agents.telephony && s.agents.connected;
   $("#wb-day").textContent = s.day;
   const board = $("#wallboard");
   board.dataset.asOf = s.now;
