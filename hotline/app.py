@@ -52,6 +52,7 @@ from hotline.throttle import Throttle
 from hotline.tickets import views as ticket_views
 from hotline.tickets.sla import scan_deadlines
 from hotline.validation_messages import validation_error
+from hotline.wallboard import views as wallboard_views
 from hotline.web import views as web_views
 from hotline.web.views import FAVICON_URL
 from hotline.workflow import Role
@@ -234,6 +235,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         call_views,
         speech_views,
         open311_views,
+        wallboard_views,
         web_views,
     ):
         app.include_router(module.router)

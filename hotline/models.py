@@ -23,6 +23,7 @@ from hotline.tickets.models import (
     TicketCounter,
     TicketReturn,
 )
+from hotline.wallboard.models import KioskToken
 
 metadata = Base.metadata
 
@@ -35,6 +36,7 @@ __all__ = [
     "Dispatch",
     "Division",
     "Extension",
+    "KioskToken",
     "Open311Key",
     "Open311Request",
     "OutboxEvent",

@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from hotline.calls import service
 from hotline.config import Settings
@@ -233,3 +234,38 @@ def operator_states(bridge: CallBridge | None) -> dict[str, dict[str, Any]]:
         if known is None or (member.logged_in and not known["logged_in"]):
             states[member.extension] = member.to_dict()
     return states
+
+
+def queue_state(bridge: CallBridge | None, state: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "logged_in": None if bridge is None else bool(state and state["logged_in"]),
+        "paused": None if bridge is None else bool(state and state["paused"]),
+        "pause_reason": state["pause_reason"] if state else None,
+    }
+
+
+def agent_board(bridge: CallBridge | None, session: Session) -> dict[str, Any]:
+    """Operators with a softphone and their queue state as this process's bridge last saw it
+    (``GET /api/agents``, the wallboard)."""
+    states = operator_states(bridge)
+    on_call = {
+        call.answered_by: call.linkedid
+        for call in (bridge.ami.calls.values() if bridge else ())
+        if call.answered_by and call.consultation_for is None
+    }
+    agents = [
+        {
+            "username": user.username,
+            "display_name": user.display_name,
+            "extension": user.extension,
+            "interface": f"PJSIP/{user.extension}",
+            **queue_state(bridge, states.get(user.extension or "")),
+            "on_call": on_call.get(user.extension),
+        }
+        for user in service.operators_with_extension(session)
+    ]
+    return {
+        "telephony": bridge is not None,
+        "connected": bool(bridge and bridge.connected),
+        "agents": agents,
+    }

@@ -11,7 +11,13 @@ from starlette.concurrency import run_in_threadpool
 
 from hotline.calls import service
 from hotline.calls.figures import call_figures
-from hotline.calls.runner import CallBridge, bridge_of, operator_states, telephony_errors
+from hotline.calls.runner import (
+    agent_board,
+    bridge_of,
+    operator_states,
+    queue_state,
+    telephony_errors,
+)
 from hotline.deps import Principal, require, services
 from hotline.errors import STAFF_ERRORS, Conflict
 from hotline.inputs import Day, PageNumber, PageSize, RowId
@@ -161,23 +167,15 @@ async def set_my_status(
 
 
 @router.get("/api/agents/me")
-def my_queue_state(request: Request, who: Principal = Depends(OPERATORS)) -> dict[str, Any]:
+def myqueue_state(request: Request, who: Principal = Depends(OPERATORS)) -> dict[str, Any]:
     """The operator's own softphone in the queue, as Asterisk last reported it (``logged_in``
     and ``paused`` are null when no bridge runs in this process, everything is null for an
     account without a softphone: a page asks on every load, so this is not an error)."""
     bridge = request.app.state.call_bridge
     if not who.extension:
-        return {"interface": None, **_queue_state(None, None)}
+        return {"interface": None, **queue_state(None, None)}
     state = operator_states(bridge).get(who.extension)
-    return {"interface": f"PJSIP/{who.extension}", **_queue_state(bridge, state)}
-
-
-def _queue_state(bridge: CallBridge | None, state: dict[str, Any] | None) -> dict[str, Any]:
-    return {
-        "logged_in": None if bridge is None else bool(state and state["logged_in"]),
-        "paused": None if bridge is None else bool(state and state["paused"]),
-        "pause_reason": state["pause_reason"] if state else None,
-    }
+    return {"interface": f"PJSIP/{who.extension}", **queue_state(bridge, state)}
 
 
 @router.post("/api/agents/me/login")
@@ -206,33 +204,8 @@ def list_agents(
 ) -> dict[str, Any]:
     """Operators with a softphone and their queue state as Asterisk last reported it
     (``logged_in``/``paused`` are null when no bridge runs in this process)."""
-    bridge = request.app.state.call_bridge
-    states = operator_states(bridge)
-    on_call = {
-        call.answered_by: call.linkedid
-        for call in (bridge.ami.calls.values() if bridge else ())
-        if call.answered_by and call.consultation_for is None
-    }
     with svc.sessions() as session:
-        users = service.operators_with_extension(session)
-    agents = []
-    for user in users:
-        state = states.get(user.extension or "")
-        agents.append(
-            {
-                "username": user.username,
-                "display_name": user.display_name,
-                "extension": user.extension,
-                "interface": f"PJSIP/{user.extension}",
-                **_queue_state(bridge, state),
-                "on_call": on_call.get(user.extension),
-            }
-        )
-    return {
-        "telephony": bridge is not None,
-        "connected": bool(bridge and bridge.connected),
-        "agents": agents,
-    }
+        return agent_board(request.app.state.call_bridge, session)
 
 
 # ---------------------------------------------------------------- service level

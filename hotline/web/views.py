@@ -99,7 +99,7 @@ def _signed_in(request: Request) -> Principal | None:
         return None
 
 
-def _render(request: Request, template: str, **context: Any) -> Response:
+def render_page(request: Request, template: str, **context: Any) -> Response:
     svc: Services = request.app.state.services
     context.setdefault("common_shortcuts", COMMON_SHORTCUTS)
     # The pages count "today", periods and countdowns by the centre's clock and zone, not by
@@ -119,7 +119,7 @@ def home(request: Request) -> Response:
 
 @router.get("/login")
 def login_page(request: Request) -> Response:
-    return _render(request, "login.html", title="登录")
+    return render_page(request, "login.html", title="登录")
 
 
 @router.post("/session", status_code=204)
@@ -140,7 +140,7 @@ def end_session() -> Response:
 
 @router.get("/public")
 def public_page(request: Request) -> Response:
-    return _render(request, "public.html", title="12345 市民服务")
+    return render_page(request, "public.html", title="12345 市民服务")
 
 
 def _staff_page(path: str) -> Any:
@@ -156,7 +156,7 @@ def _staff_page(path: str) -> Any:
         nav = [p for p in PAGES.values() if role in p.roles or role == Role.ADMIN.value]
         with request.app.state.services.sessions() as session:
             department = department_name(session, who.actor.department)
-        return _render(
+        return render_page(
             request,
             f"{path.strip('/')}.html",
             title=page.title,

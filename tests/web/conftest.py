@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Request,
+    Response,
+    Route,
+    sync_playwright,
+)
+from typer.testing import CliRunner
 
 from hotline.app import create_app
+from hotline.calls.cli import DemoCentre
+from hotline.cli import DEMO_USERS
+from hotline.cli import app as hotline_cli
 from hotline.config import Settings
 from hotline.services import Services
+from hotline.speech import service as speech
+from telephony.sim import load_scenario
 from tests.app_fixtures import PASSWORD, Clock, prepare_database
 from tests.conftest import free_port
 
@@ -199,3 +218,177 @@ def screenshot(page: Page, name: str) -> Path:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
     return path
+
+
+# ---------------------------------------------------------------- the live demo centre
+# Shared by the browser suites that run the live demo (test_acceptance, test_wallboard).
+
+CENTRE_ZONE = ZoneInfo("Asia/Shanghai")
+PASSWORDS = {username: password for username, _, _, password, _, _ in DEMO_USERS}
+EXTENSIONS = {username: extension for username, *_, extension in DEMO_USERS if extension}
+
+
+def china_today() -> date:
+    return datetime.now(CENTRE_ZONE).date()
+
+
+@dataclass
+class LiveCentre:
+    url: str
+    demo: DemoCentre
+    loop: asyncio.AbstractEventLoop
+
+    def api(self, user: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        token = httpx.post(
+            f"{self.url}/api/auth/token", data={"username": user, "password": PASSWORDS[user]}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs)
+
+    def said_in_the_ivr(self, stream_uuid: str, words: str) -> None:
+        """What the caller said before the answer, stored as the live transcript sink does."""
+        services = Services(self.demo.settings)
+        try:
+            with services.unit() as (session, _):
+                stream = speech.open_stream(session, stream_uuid, services.clock())
+                assert speech.link_call(session, stream) is not None
+                speech.add_segment(session, stream, words, words, 0.0, 2.0)
+        finally:
+            services.close()
+
+    def ring(self, agent: str, caller: str, talk_seconds: float) -> None:
+        """A call answered at ``agent``'s softphone, through the demo's switchboard."""
+        scenario = load_scenario("queue_call")
+        steps = [
+            {**step, "delay": talk_seconds}
+            if step.get("event", {}).get("Event") == "AgentComplete"
+            else step
+            for step in scenario["steps"]
+        ]
+        play = self.demo.switchboard.play({**scenario, "steps": steps}, caller=caller, agent=agent)
+        asyncio.run_coroutine_threadsafe(play, self.loop)
+
+
+@pytest.fixture(scope="module")
+def demo_interval() -> float:
+    """Seconds between the demo's calls (on average); a module may override it."""
+    return 1.5
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory: pytest.TempPathFactory, demo_interval: float) -> Iterator[LiveCentre]:
+    database = f"sqlite:///{tmp_path_factory.mktemp('acceptance') / 'hotline.db'}"
+    env = {"HOTLINE_DATABASE_URL": database}
+    for command in (["db", "upgrade"], ["seed-demo"]):  # the README's set-up
+        result = CliRunner().invoke(hotline_cli, command, env=env)
+        assert result.exit_code == 0, result.output
+    port = free_port()
+    demo = DemoCentre(
+        Settings(database_url=database, scan_interval_seconds=3600),
+        "127.0.0.1",
+        port,
+        interval=demo_interval,
+        seed=12345,
+        server_options={"log_level": "warning", "timeout_graceful_shutdown": 1},
+    )
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def run() -> None:
+        loops.append(asyncio.get_running_loop())
+        await demo.serve()
+
+    thread = threading.Thread(target=asyncio.run, args=(run(),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not (demo.server and demo.server.started):
+        assert time.monotonic() < deadline, "the demo centre did not start"
+        time.sleep(0.05)
+    live = LiveCentre(f"http://127.0.0.1:{port}", demo, loops[0])
+    deadline = time.monotonic() + 15
+    while not live.api("supervisor1", "GET", "/api/agents").json()["connected"]:
+        assert time.monotonic() < deadline, "the bridge did not log in to the switchboard"
+        time.sleep(0.1)
+    yield live
+    demo.stop()
+    thread.join(timeout=15)
+
+
+# ---------------------------------------------------------------- the people, watched
+
+
+@dataclass
+class Shift:
+    """Everyone's browser; every console error, failed request, 404/5xx and request that
+    would leave the machine is written down (and a request leaving it is blocked)."""
+
+    browser: Browser
+    url: str
+    contexts: list[BrowserContext] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def page(
+        self, clock_behind: timedelta | None = None, viewport: dict[str, int] = DESKTOP
+    ) -> Page:
+        context = self.browser.new_context(
+            base_url=self.url, viewport=viewport, locale="zh-CN", timezone_id=BROWSER_TIME_ZONE
+        )
+        context.set_default_timeout(15_000)
+        context.route("**/*", self._only_local)
+        self.contexts.append(context)
+        page = context.new_page()
+        if clock_behind:
+            page.clock.set_system_time(datetime.now(UTC) - clock_behind)
+        page.on("console", lambda m: m.type == "error" and self._note(page, f"console: {m.text}"))
+        page.on("pageerror", lambda error: self._note(page, f"script error: {error}"))
+        page.on("requestfailed", lambda request: self._failed(page, request))
+        page.on("response", lambda response: self._status(page, response))
+        return page
+
+    def signed_in(
+        self,
+        user: str,
+        path: str | None = None,
+        *,
+        clock_behind: timedelta | None = None,
+        viewport: dict[str, int] = DESKTOP,
+    ) -> Page:
+        page = self.page(clock_behind, viewport)
+        page.goto("/login")
+        page.fill("#username", user)
+        page.fill("#password", PASSWORDS[user])
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
+        if path:
+            page.goto(path)
+        return page
+
+    def _only_local(self, route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.problems.append(f"request leaving the machine (blocked): {route.request.url}")
+            route.abort()
+
+    def _note(self, page: Page, problem: str) -> None:
+        self.problems.append(f"{urlsplit(page.url).path}: {problem}")
+
+    def _failed(self, page: Page, request: Request) -> None:
+        # Leaving (or closing) a page cancels what it still loads, its live stream always.
+        if request.failure == "net::ERR_ABORTED":
+            return
+        self._note(page, f"request failed: {request.url} ({request.failure})")
+
+    def _status(self, page: Page, response: Response) -> None:
+        if response.status == 404 or response.status >= 500:
+            self._note(page, f"HTTP {response.status}: {response.url}")
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def shift(browser: Browser, centre: LiveCentre) -> Iterator[Shift]:
+    people = Shift(browser, centre.url)
+    yield people
+    people.close()

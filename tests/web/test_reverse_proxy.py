@@ -111,22 +111,34 @@ def test_pages_and_api_come_through_tls_and_plain_http_is_sent_there(proxy: Prox
     assert plain.headers["location"] == "https://127.0.0.1/console?tab=new"
 
 
+@pytest.mark.parametrize(
+    ("path", "user", "expected"),
+    [
+        ("/api/events/stream", "disp", "event: ticket.created"),
+        ("/api/wallboard/stream", "sup", "event: changed"),
+    ],
+)
 def test_the_event_stream_is_not_buffered(
-    proxy: Proxy, api_token: Callable[[str], str], call_api: Callable[..., httpx.Response]
+    proxy: Proxy,
+    api_token: Callable[[str], str],
+    call_api: Callable[..., httpx.Response],
+    path: str,
+    user: str,
+    expected: str,
 ) -> None:
-    """A new ticket's event reaches a page connected through the proxy within seconds; a
-    buffering proxy would hold it until kilobytes of events had piled up."""
-    headers = {"Authorization": f"Bearer {api_token('disp')}"}
+    """A new ticket's event reaches a page (or the wallboard) connected through the proxy
+    within seconds; a buffering proxy would hold it until kilobytes of events had piled up."""
+    headers = {"Authorization": f"Bearer {api_token(user)}"}
     arrived = threading.Event()
     lines: list[str] = []
 
     def listen() -> None:
         with httpx.stream(
-            "GET", f"{proxy.https}/api/events/stream", headers=headers, verify=False, timeout=30
+            "GET", f"{proxy.https}{path}", headers=headers, verify=False, timeout=30
         ) as stream:
             for line in stream.iter_lines():
                 lines.append(line)
-                if line.startswith("event: ticket.created"):
+                if line.startswith(expected):
                     arrived.set()
                     return
 
