@@ -56,6 +56,8 @@ class Settings:
     # Requests per client to the public API (the `limits` notation); a service hall's kiosks or
     # a campus behind one address may need more.
     public_rate: str = "60/minute"
+    # The bearer token a Prometheus scrape of /metrics sends; None: no /metrics (404).
+    metrics_token: str | None = None
     http: HttpLimits = field(default_factory=HttpLimits)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -78,6 +80,7 @@ class Settings:
             ),
             time_zone=_time_zone(env, "HOTLINE_TIME_ZONE", cls.time_zone),
             public_rate=_rate(env, "HOTLINE_PUBLIC_RATE", cls.public_rate),
+            metrics_token=env.get("HOTLINE_METRICS_TOKEN") or None,
             http=HttpLimits.from_env(env),
         )
 
