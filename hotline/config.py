@@ -57,7 +57,7 @@ class Settings:
     # a campus behind one address may need more.
     public_rate: str = "60/minute"
     # The bearer token a Prometheus scrape of /metrics sends; None: no /metrics (404).
-    metrics_token: str | None = None
+    metrics_token: str | None = field(default=None, repr=False)
     http: HttpLimits = field(default_factory=HttpLimits)
     extra: dict[str, str] = field(default_factory=dict)
 
