@@ -32,14 +32,23 @@ CALL_OUTCOMES = ("offered", "answered", "answered_within_15s", "abandoned")
 
 
 class StateCollector(Collector):
-    """Gauges of the moment. ``app_state`` is the FastAPI app's ``state``: its
-    ``call_bridge`` and ``speech_service`` are this process's, when configured."""
+    """Gauges of the moment. ``app_state`` is the FastAPI app's ``state`` (or a stand-in):
+    its ``call_bridge`` and ``speech_service`` are this process's, when configured. Without
+    ``database`` (the bridge's and speech server's own listener) the database's gauges are
+    left to the API, so that no figure is reported twice."""
 
-    def __init__(self, services: Services, app_state: Any) -> None:
+    def __init__(self, services: Services, app_state: Any, *, database: bool = True) -> None:
         self.services = services
         self.app_state = app_state
+        self.database = database
 
     def collect(self) -> Iterator[Metric]:
+        if self.database:
+            yield from self._database()
+        yield from self._ami()
+        yield from self._speech()
+
+    def _database(self) -> Iterator[Metric]:
         try:
             yield from self._from_database()
             up = 1.0
@@ -49,8 +58,6 @@ class StateCollector(Collector):
         yield GaugeMetricFamily(
             "hotline_metrics_database_up", "Whether this scrape could read the database", up
         )
-        yield from self._ami()
-        yield from self._speech()
 
     def _from_database(self) -> list[Metric]:
         svc = self.services

@@ -38,19 +38,21 @@ class MetricsTokenRequired(Unauthorized):
 async def metrics(request: Request) -> Response:
     """Every series: this process's (or, in multiprocess mode, every worker's) and the state
     read now."""
-    _check_token(request)
-    state: StateCollector = request.app.state.metrics_collector
-    body = await run_in_threadpool(_exposition, state)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    check_token(request.app.state.services.settings.metrics_token, request)
+    return await exposition(request.app.state.metrics_collector)
 
 
-def _check_token(request: Request) -> None:
-    token = request.app.state.services.settings.metrics_token
+def check_token(token: str | None, request: Request) -> None:
     if token is None:
         raise NotFound("请求的资源不存在")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
         raise MetricsTokenRequired("访问监控指标需要有效的令牌（HOTLINE_METRICS_TOKEN）")
+
+
+async def exposition(state: StateCollector) -> Response:
+    body = await run_in_threadpool(_exposition, state)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 def _exposition(state: StateCollector) -> bytes:

@@ -42,8 +42,12 @@ class Samples:
         return [dict(labels) for sample, labels in self.values if sample == name]
 
 
+def bearer() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKEN}"}
+
+
 def scrape(client: TestClient) -> Samples:
-    reply = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    reply = client.get("/metrics", headers=bearer())
     assert reply.status_code == 200, reply.text
     assert reply.headers["content-type"].startswith("text/plain")
     return Samples(reply.text)
