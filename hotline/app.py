@@ -10,6 +10,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -39,6 +40,8 @@ from hotline.jobs import claim_job
 from hotline.kb import install as install_kb
 from hotline.kb import views as kb_views
 from hotline.kb.hotspots import run_hot_topics
+from hotline.metrics import views as metrics_views
+from hotline.metrics.series import declare_jobs, job_pass
 from hotline.open311 import views as open311_views
 from hotline.public import views as public_views
 from hotline.routing import install as install_routing
@@ -108,10 +111,11 @@ def _scan_forever(svc: Services, stop: threading.Event) -> None:
             timedelta(seconds=0.9 * HOT_TOPICS_INTERVAL_SECONDS),
         ),
     )
+    declare_jobs(name for name, _, _ in jobs)
     while not stop.wait(interval):
         for name, job, recent in jobs:
             try:
-                job(svc, unless_ran_within=recent)
+                job_pass(name, partial(job, svc, unless_ran_within=recent))
             except Exception:  # a job must survive a bad pass; the next one retries
                 log.exception("%s failed", name)
 
@@ -222,6 +226,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.startups = []
     calls_runner.install(app, settings, svc)  # ticket↔call link; the AMI bridge if configured
     speech_live.install(app, settings, svc)  # shared model; AudioSocket server if a port is set
+    metrics_views.install(app, svc)  # request counts, ticket counters, scrape-time gauges
     _install_error_handlers(app)
     for module in (
         auth_views,
@@ -236,6 +241,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         speech_views,
         open311_views,
         wallboard_views,
+        metrics_views,
         web_views,
     ):
         app.include_router(module.router)

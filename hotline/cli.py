@@ -17,6 +17,7 @@ from hotline.directory.service import department as find_department
 from hotline.directory.service import load_reference_data
 from hotline.errors import HotlineError
 from hotline.kb import cli as kb_cli
+from hotline.metrics.workers import prepare_multiprocess_dir
 from hotline.migrate import prepare
 from hotline.open311.cli import open311_app
 from hotline.routing.cli import classifier_app
@@ -177,6 +178,7 @@ def serve(
     refuse_unless_port_free(host, port)
     limits = uvicorn_limits(settings.http)
     if workers > 1:
+        prepare_multiprocess_dir()  # the workers' metrics, summed at each scrape
         uvicorn.run(
             "hotline.app:create_app",
             factory=True,

@@ -58,6 +58,8 @@ class Settings:
     public_rate: str = "60/minute"
     # Requests per Open311 api_key (a city app files for many citizens at once).
     open311_rate: str = "600/minute"
+    # The bearer token a Prometheus scrape of /metrics sends; None: no /metrics (404).
+    metrics_token: str | None = field(default=None, repr=False)
     http: HttpLimits = field(default_factory=HttpLimits)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -81,6 +83,7 @@ class Settings:
             time_zone=_time_zone(env, "HOTLINE_TIME_ZONE", cls.time_zone),
             public_rate=_rate(env, "HOTLINE_PUBLIC_RATE", cls.public_rate),
             open311_rate=_rate(env, "HOTLINE_OPEN311_RATE", cls.open311_rate),
+            metrics_token=env.get("HOTLINE_METRICS_TOKEN") or None,
             http=HttpLimits.from_env(env),
         )
 

@@ -16,6 +16,12 @@ import uvicorn
 from hotline.calls.runner import CallBridge
 from hotline.cli_errors import refuse, refuse_unless_port_free
 from hotline.config import Settings
+from hotline.metrics.listener import (
+    METRICS_HOST,
+    METRICS_PORT,
+    metrics_listener,
+    refuse_unless_metrics_can_listen,
+)
 from hotline.services import Services
 from telephony.ami import parse_ami_url
 from telephony.sim import SwitchboardSimulator, load_scenario
@@ -31,6 +37,8 @@ def bridge(
     ami_url: str | None = typer.Option(
         None, help="ami://USER:SECRET@HOST:PORT，默认 HOTLINE_AMI_URL"
     ),
+    metrics_host: str = METRICS_HOST,
+    metrics_port: int | None = METRICS_PORT,
 ) -> None:
     """Run the Asterisk bridge without the web server: calls are written to the database and
     published on the bus (Redis with HOTLINE_REDIS_URL, so the API workers' pages see them)."""
@@ -47,17 +55,21 @@ def bridge(
             "提示：未设置 HOTLINE_REDIS_URL，通话照常写入数据库，但实时事件只在本进程内发布",
             fg=typer.colors.YELLOW,
         )
+    refuse_unless_metrics_can_listen(settings, metrics_host, metrics_port)
     typer.echo(f"AMI 桥接：{config.username}@{config.host}:{config.port}，按 Ctrl-C 退出")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_bridge_until_stopped(settings, config))
+        asyncio.run(_bridge_until_stopped(settings, config, metrics_host, metrics_port))
 
 
-async def _bridge_until_stopped(settings: Settings, config: Any) -> None:
+async def _bridge_until_stopped(
+    settings: Settings, config: Any, metrics_host: str, metrics_port: int | None
+) -> None:
     services = Services(settings)
     call_bridge = CallBridge(services, config)
     call_bridge.start()
     try:
-        await asyncio.Event().wait()
+        async with metrics_listener(services, metrics_host, metrics_port, call_bridge=call_bridge):
+            await asyncio.Event().wait()
     finally:
         await call_bridge.stop()
         services.close()

@@ -17,10 +17,14 @@ ANSWER_WITHIN_SECONDS = 15
 SERVICE_LEVEL_STANDARD = 0.95
 
 
-def _measures(session: Session) -> list[Label[Any]]:
+def offered_call() -> ColumnElement[bool]:
     # A call asked for a person (人工服务请求) once it entered the queue or was answered;
     # a caller who hung up during the greeting is not counted as offered or abandoned.
-    offered = or_(Call.queue_entered_at.is_not(None), Call.answered_at.is_not(None))
+    return or_(Call.queue_entered_at.is_not(None), Call.answered_at.is_not(None))
+
+
+def _measures(session: Session) -> list[Label[Any]]:
+    offered = offered_call()
     answered = Call.answered_at.is_not(None)
     handled = and_(answered, Call.ended_at.is_not(None))
     return [
@@ -72,12 +76,22 @@ def _day_of(session: Session) -> ColumnElement[Any]:
     return func.date(Call.started_at)  # 'YYYY-MM-DD'
 
 
+def started_in(start: date, end: date) -> ColumnElement[bool]:
+    low, high = period_bounds(start, end)
+    return and_(Call.started_at >= low, Call.started_at < high)
+
+
+def call_totals(session: Session, start: date, end: date) -> dict[str, Any]:
+    """The period's offered, answered, abandoned calls and service level (one query)."""
+    return _figures(
+        session.execute(select(*_measures(session)).where(started_in(start, end))).one()
+    )
+
+
 def call_figures(session: Session, start: date, end: date) -> dict[str, Any]:
     """Totals, per hour of the day, per day and per operator for calls started in the period."""
-    low, high = period_bounds(start, end)
-    in_period = and_(Call.started_at >= low, Call.started_at < high)
+    in_period = started_in(start, end)
     measures = _measures(session)
-    total = session.execute(select(*measures).where(in_period)).one()
     hour = _hour_of(session).label("hour")
     by_hour = session.execute(
         select(hour, *measures).where(in_period).group_by(hour).order_by(hour)
@@ -95,7 +109,7 @@ def call_figures(session: Session, start: date, end: date) -> dict[str, Any]:
         "end": end.isoformat(),
         "answer_within_seconds": ANSWER_WITHIN_SECONDS,
         "standard": SERVICE_LEVEL_STANDARD,
-        "totals": _figures(total),
+        "totals": call_totals(session, start, end),
         "by_hour": [{"hour": int(row.hour), **_figures(row)} for row in by_hour],
         "by_day": [{"day": str(row.day)[:10], **_figures(row)} for row in by_day],
         "by_operator": [_operator_figures(row) for row in by_operator],

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.db import transaction
 from hotline.events.core import Event, EventBus, EventBusError
 from hotline.events.models import OutboxEvent
+from hotline.metrics.series import BUS_PUBLISH_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ class OutboxRelay:
             try:
                 self._publish_all()
             except (EventBusError, SQLAlchemyError) as exc:
+                if isinstance(exc, EventBusError):
+                    BUS_PUBLISH_FAILURES.inc()
                 self._quiet_until = time.monotonic() + self._backoff_seconds
                 log.warning("outbox relay: %s; the events stay stored and are retried", exc)
                 return False

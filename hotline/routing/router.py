@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from hotline.metrics.series import classified
+
 log = logging.getLogger(__name__)
 
 
@@ -17,7 +19,7 @@ class Router:
         self.model = model
 
     def suggest(self, text: str) -> dict[str, Any]:
-        return self.model.predict(text).to_dict()
+        return classified(lambda: self.model.predict(text).to_dict())
 
 
 _LOADED: dict[Path, Router | None] = {}

@@ -17,6 +17,12 @@ from tqdm import tqdm
 
 from hotline.cli_errors import refuse
 from hotline.config import Settings
+from hotline.metrics.listener import (
+    METRICS_HOST,
+    METRICS_PORT,
+    metrics_listener,
+    refuse_unless_metrics_can_listen,
+)
 from hotline.services import Services
 from hotline.speech.decoder import prepare_model_dir
 from hotline.speech.live import (
@@ -88,6 +94,8 @@ def speech_server(
     port: int | None = typer.Option(
         None, help="AudioSocket 端口（默认 HOTLINE_AUDIOSOCKET_PORT；0 表示任一空闲端口）"
     ),
+    metrics_host: str = METRICS_HOST,
+    metrics_port: int | None = METRICS_PORT,
 ) -> None:
     """Run the live AudioSocket speech server without the web server: one model per host;
     transcripts are written to the database and published on the bus (Redis with
@@ -100,6 +108,7 @@ def speech_server(
     )
     if settings.audiosocket_port is None:
         refuse(f"请设置 {PORT_ENV} 或 --port")
+    refuse_unless_metrics_can_listen(settings, metrics_host, metrics_port)
     try:
         typer.echo(f"语音模型：{model_path(settings)}（加载中）")
         shared_model(settings)  # before listening: a bad model is an error, not a dead server
@@ -111,7 +120,7 @@ def speech_server(
             fg=typer.colors.YELLOW,
         )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_until_stopped(settings))
+        asyncio.run(_serve_until_stopped(settings, metrics_host, metrics_port))
     typer.echo("语音识别服务已停止")
 
 
@@ -120,18 +129,25 @@ async def run_speech_server(
     services: Services,
     stop: asyncio.Event,
     on_listening: Callable[[int], None],
+    *,
+    metrics_host: str = "127.0.0.1",
+    metrics_port: int | None = None,
 ) -> None:
     """The live speech service with the app's sink until ``stop`` is set (or the task is
-    cancelled); then the server stops and the sink drains before this returns."""
+    cancelled); then the server stops and the sink drains before this returns. With
+    ``metrics_port``, its /metrics on that port meanwhile."""
     speech, stop_live_speech = await start_live_speech(settings, services)
     on_listening(speech.port)
     try:
-        await stop.wait()
+        async with metrics_listener(services, metrics_host, metrics_port, speech_service=speech):
+            await stop.wait()
     finally:
         await stop_live_speech()
 
 
-async def _serve_until_stopped(settings: Settings) -> None:
+async def _serve_until_stopped(
+    settings: Settings, metrics_host: str, metrics_port: int | None
+) -> None:
     stop = asyncio.Event()
     # Ctrl-C cancels this task (asyncio.run's own handler); SIGTERM ends it the same clean way.
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -146,7 +162,14 @@ async def _serve_until_stopped(settings: Settings) -> None:
         typer.echo(f"AudioSocket 语音识别：{address}，按 Ctrl-C 退出")
 
     try:
-        await run_speech_server(settings, services, stop, say_listening)
+        await run_speech_server(
+            settings,
+            services,
+            stop,
+            say_listening,
+            metrics_host=metrics_host,
+            metrics_port=metrics_port,
+        )
     except OSError as error:
         if listening:  # a failure while serving is not a failure to listen
             raise

@@ -46,9 +46,12 @@ class SpeechServerThread:
     """``run_speech_server`` on an event loop of its own in a thread, as ``hotline
     speech-server`` runs it in a process of its own."""
 
-    def __init__(self, settings: Settings, services: Services) -> None:
+    def __init__(
+        self, settings: Settings, services: Services, *, metrics_port: int | None = None
+    ) -> None:
         self.settings = settings
         self.services = services
+        self.metrics_port = metrics_port
         self.port = 0
         self.error: BaseException | None = None
         self._listening = threading.Event()
@@ -90,7 +93,9 @@ class SpeechServerThread:
             self.port = port
             self._listening.set()
 
-        await run_speech_server(self.settings, self.services, self._stop, listening)
+        await run_speech_server(
+            self.settings, self.services, self._stop, listening, metrics_port=self.metrics_port
+        )
 
 
 class Standalone(Live):
