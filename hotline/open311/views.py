@@ -15,13 +15,13 @@ from limits import parse
 from sqlalchemy.orm import Session
 
 from hotline.deps import services
-from hotline.errors import HotlineError
+from hotline.errors import HotlineError, error_responses
 from hotline.open311 import admin
 from hotline.open311 import service as open311
 from hotline.open311.models import Open311Key, Open311Request
 from hotline.open311.service import Open311Error
 from hotline.services import Services
-from hotline.throttle import THROTTLED, Limit, Throttle, client_of
+from hotline.throttle import Limit, Throttle, client_of
 from hotline.tickets import service as tickets
 from hotline.tickets.views import file_ticket, publish_all, take_number
 from hotline.workflow import Actor, Role
@@ -98,7 +98,7 @@ class Open311Route(APIRoute):
 
 
 georeport = APIRouter(
-    prefix=PREFIX, tags=["open311"], route_class=Open311Route, responses=THROTTLED
+    prefix=PREFIX, tags=["open311"], route_class=Open311Route, responses=error_responses(429)
 )
 
 
