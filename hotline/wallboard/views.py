@@ -19,14 +19,16 @@ from starlette.concurrency import run_in_threadpool
 
 from hotline.audit.service import record
 from hotline.deps import Principal, load_principal, require, services
-from hotline.errors import Forbidden, Unauthorized
+from hotline.errors import STAFF_ERRORS, Forbidden, Unauthorized
 from hotline.events import Event
+from hotline.inputs import RowId
 from hotline.services import Services, jsonable
 from hotline.wallboard import service
 from hotline.web.views import HOME_BY_ROLE, TOKEN_COOKIE, render_page
 from hotline.workflow import Actor, Role
 
-router = APIRouter(tags=["wallboard"])
+# Viewers are 401/403 (no login, another role, a dead kiosk token); a revoke may be a 404.
+router = APIRouter(tags=["wallboard"], responses=STAFF_ERRORS)
 KIOSK_COOKIE = "hotline_kiosk"
 ADMINS = require()  # admin only: require() always lets an admin in
 VIEWER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -116,7 +118,11 @@ def wallboard(
         return jsonable(service.summary(session, request.app.state.call_bridge, svc.clock()))
 
 
-@router.get("/api/wallboard/stream")
+@router.get(
+    "/api/wallboard/stream",
+    response_class=StreamingResponse,
+    responses={200: {"description": "服务器推送事件流", "content": {"text/event-stream": {}}}},
+)
 async def wallboard_stream(
     request: Request, who: Viewer = Depends(viewer), svc: Services = Depends(services)
 ) -> StreamingResponse:
@@ -169,7 +175,7 @@ def list_kiosk_tokens(
 
 @router.delete("/api/wallboard/kiosk-tokens/{token_id}")
 def revoke_kiosk_token(
-    token_id: int, who: Principal = Depends(ADMINS), svc: Services = Depends(services)
+    token_id: RowId, who: Principal = Depends(ADMINS), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     """Revoke at once: the display's next request is refused, its live stream ends."""
     with svc.unit() as (session, outbox):

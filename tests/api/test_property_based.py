@@ -4,8 +4,9 @@ role's token and with none. Whatever it sends: no 5xx, every status documented, 
 documented, invalid data refused with a 4xx, and a 405 names the allowed methods.
 
 Each database is one of its own (admins may rename departments, enter calendar years and add
-users here, which the other tests keep for the whole session). Not fuzzed: the live stream
-(`/api/events/stream` never ends by design; tests/core/test_event_visibility.py covers it).
+users here, which the other tests keep for the whole session). Not fuzzed: the live streams
+(`/api/events/stream` and `/api/wallboard/stream` never end by design;
+tests/core/test_event_visibility.py and tests/wallboard/test_wallboard_api.py cover them).
 Bounded: a few examples per operation, so both databases take about a minute."""
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ CHECKS = [
 
 schema = schemathesis.openapi.from_dict(
     create_app(Settings(database_url="sqlite://")).openapi()
-).exclude(path="/api/events/stream")
+).exclude(path=["/api/events/stream", "/api/wallboard/stream"])
 
 
 @dataclass

@@ -206,3 +206,14 @@ def test_a_revoked_kiosk_tokens_live_stream_ends_at_once(api: Api, client: TestC
         reader.join(timeout=10)
         assert not reader.is_alive(), f"the stream goes on after the revocation: {rest}"
     assert rest == ["event: revoked", "data: {}"]
+
+
+def test_revoking_a_kiosk_token_id_past_the_column_is_a_422(api: Api) -> None:
+    """PostgreSQL answered 2³¹ with "integer out of range" (a 500); the id is bounded first."""
+    issued = api.post("adm", "/api/wallboard/kiosk-tokens", {"name": "三楼大屏"}).json()
+    for huge in (2**31, 2**63):
+        reply = api.client.delete(f"/api/wallboard/kiosk-tokens/{huge}", headers=api.headers("adm"))
+        assert reply.status_code == 422, reply.text
+        assert reply.json()["code"] == "invalid_input" and reply.json()["message"]
+    listed = api.get("adm", "/api/wallboard/kiosk-tokens").json()["items"]
+    assert next(k for k in listed if k["id"] == issued["id"])["revoked_at"] is None
