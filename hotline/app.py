@@ -18,8 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -32,7 +31,12 @@ from hotline.calls import views as call_views
 from hotline.config import Settings
 from hotline.deps import Principal, principal
 from hotline.directory import views as directory_views
-from hotline.errors import HotlineError, error_responses
+from hotline.errors import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    HotlineError,
+    error_responses,
+)
 from hotline.events import Event, EventBusError
 from hotline.events.core import SeenIds
 from hotline.inputs import refuse_nul_bytes
@@ -76,9 +80,6 @@ HTTP_MESSAGES = {
     401: "请先登录",
     403: "无权访问",
 }
-# The database is down or out of connections: nothing was written, the request may be repeated.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
-RETRY_AFTER_SECONDS = 5
 EXIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # Event ids a live-stream connection remembers, to skip one the bus delivers again.
 STREAM_SEEN_IDS = 1000

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from hotline.deps import Principal, require, services
+from hotline.errors import STAFF_ERRORS
 from hotline.open311 import service as open311
 from hotline.services import Services, jsonable
 
-router = APIRouter(prefix="/api/open311/keys", tags=["open311"])
+router = APIRouter(prefix="/api/open311/keys", tags=["open311"], responses=STAFF_ERRORS)
 
 
 class KeyIn(BaseModel):

@@ -18,6 +18,7 @@ from hotline.audit.service import record
 from hotline.directory.models import Department, Division
 from hotline.directory.service import department_name
 from hotline.errors import Conflict, HotlineError, InvalidInput, NotFound
+from hotline.inputs import FIRST_DAY, LAST_DAY
 from hotline.open311.models import Open311Key, Open311Request
 from hotline.tickets.models import Ticket, TicketAction
 from hotline.workflow import Actor, Status
@@ -223,7 +224,8 @@ def _listed(raw: str) -> list[str]:
 
 
 def _moment(raw: str, field: str, zone: ZoneInfo) -> datetime | None:
-    """A W3C datetime as the centre's naive local time (how tickets store theirs)."""
+    """A W3C datetime as the centre's naive local time (how tickets store theirs), within the
+    platform's dates: 9999-12-31 plus the 90 days, or 0001-01-01 moved to our zone, overflows."""
     if not raw:
         return None
     try:
@@ -232,6 +234,8 @@ def _moment(raw: str, field: str, zone: ZoneInfo) -> datetime | None:
         raise Open311Error(
             400, f"{field} 须为 W3C 日期时间，如 2026-11-23T09:00:00+08:00"
         ) from None
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise Open311Error(400, f"{field} 须在 {FIRST_DAY} 至 {LAST_DAY} 之间")
     if moment.tzinfo is not None:
         moment = moment.astimezone(zone).replace(tzinfo=None)
     return moment

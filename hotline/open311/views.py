@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Literal
 from xml.etree import ElementTree
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -12,10 +12,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from limits import parse
+from pydantic import BaseModel, Field, RootModel
 from sqlalchemy.orm import Session
 
 from hotline.deps import services
-from hotline.errors import HotlineError, error_responses
+from hotline.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, HotlineError
 from hotline.open311 import admin
 from hotline.open311 import service as open311
 from hotline.open311.models import Open311Key, Open311Request
@@ -31,6 +32,9 @@ PREFIX = "/open311/v2"
 MAX_ADDRESS = 300
 MAX_NAME = 64
 FORMATS = {"json": "application/json", "xml": "text/xml"}
+# The path's ".json"/".xml": any other suffix is the spec's 404, as an unknown resource is.
+Format = Literal["json", "xml"]
+UNKNOWN_FORMAT = "只支持 .json 和 .xml 两种格式"
 # The element of each item of a list, in XML.
 ITEM_TAGS = {
     "services": "service",
@@ -78,6 +82,32 @@ def error(
     )
 
 
+class Open311ErrorOut(BaseModel):
+    code: int = Field(description="HTTP 状态码")
+    description: str = Field(description="中文说明")
+
+
+class Open311ErrorsOut(RootModel[list[Open311ErrorOut]]):
+    """The spec's error body: a list of ``{code, description}`` (``<errors><error>`` in XML)."""
+
+
+_XML_TEXT = {FORMATS["xml"]: {"schema": {"type": "string"}}}
+_SPEC_ERROR_MEANINGS = {
+    400: "缺少或不符合规范的参数（GeoReport v2 的 400）",
+    403: "api_key 无效或已被吊销",
+    404: "服务、服务请求或格式不存在",
+    429: "请求过于频繁：`Retry-After` 秒后再试",
+    503: "数据库暂不可用，稍后再试（Retry-After）",
+}
+# Every refusal of this router, in the spec's format and the path's (JSON or XML).
+SPEC_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Open311ErrorsOut, "description": meaning, "content": _XML_TEXT}
+    for status, meaning in _SPEC_ERROR_MEANINGS.items()
+}
+# A success answers in the path's format as well.
+XML_TOO: dict[int | str, dict[str, Any]] = {200: {"content": _XML_TEXT}}
+
+
 class Open311Route(APIRoute):
     """Every refusal of this router in the spec's error format and the request's format:
     ours (HotlineError: a 422 is the spec's 400), and the parameters FastAPI refuses."""
@@ -91,21 +121,20 @@ class Open311Route(APIRoute):
             except HotlineError as exc:
                 status = 400 if exc.status == 422 else exc.status
                 return error(_format_of(request), status, exc.message, exc.headers)
-            except RequestValidationError:
+            except RequestValidationError as exc:
+                if any(tuple(problem["loc"]) == ("path", "fmt") for problem in exc.errors()):
+                    return error(_format_of(request), 404, UNKNOWN_FORMAT)
                 return error(_format_of(request), 400, "请求参数有误，请对照 GeoReport v2 规范")
+            except DATABASE_UNAVAILABLE:
+                retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+                return error(_format_of(request), 503, "数据库暂时无法访问，请稍后重试", retry)
 
         return handler
 
 
 georeport = APIRouter(
-    prefix=PREFIX, tags=["open311"], route_class=Open311Route, responses=error_responses(429)
+    prefix=PREFIX, tags=["open311"], route_class=Open311Route, responses=SPEC_ERRORS
 )
-
-
-def _format(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise Open311Error(404, "只支持 .json 和 .xml 两种格式")
-    return fmt
 
 
 def _by_address(request: Request) -> None:
@@ -135,9 +164,8 @@ def _reader(request: Request, session: Session, api_key: str) -> Open311Key | No
     return _client(request, session, api_key)
 
 
-@georeport.get("/discovery.{fmt}")
-def discovery(fmt: str, request: Request) -> Response:
-    fmt = _format(fmt)
+@georeport.get("/discovery.{fmt}", responses=XML_TOO)
+def discovery(fmt: Format, request: Request) -> Response:
     _by_address(request)
     endpoint = str(request.base_url).rstrip("/") + PREFIX
     body = {
@@ -157,35 +185,33 @@ def discovery(fmt: str, request: Request) -> Response:
     return render(fmt, "discovery", body)
 
 
-@georeport.get("/services.{fmt}")
+@georeport.get("/services.{fmt}", responses=XML_TOO)
 def list_services(
-    fmt: str, request: Request, api_key: str = "", svc: Services = Depends(services)
+    fmt: Format, request: Request, api_key: str = "", svc: Services = Depends(services)
 ) -> Response:
-    fmt = _format(fmt)
     with svc.sessions() as session:
         _reader(request, session, api_key)
         listed = [service.listed() for service in open311.catalogue(session)]
     return render(fmt, "services", listed)
 
 
-@georeport.get("/services/{service_code}.{fmt}")
+@georeport.get("/services/{service_code}.{fmt}", responses=XML_TOO)
 def service_definition(
     service_code: str,
-    fmt: str,
+    fmt: Format,
     request: Request,
     api_key: str = "",
     svc: Services = Depends(services),
 ) -> Response:
-    fmt = _format(fmt)
     with svc.sessions() as session:
         _reader(request, session, api_key)
         body = open311.definition(session, open311.find_service(session, service_code))
     return render(fmt, "service_definition", body)
 
 
-@georeport.post("/requests.{fmt}")
+@georeport.post("/requests.{fmt}", status_code=201, responses={201: {"content": _XML_TEXT}})
 def create_request(
-    fmt: str,
+    fmt: Format,
     request: Request,
     api_key: str = Form(""),
     service_code: str = Form(""),
@@ -201,7 +227,6 @@ def create_request(
     svc: Services = Depends(services),
 ) -> Response:
     """File a request, form-encoded as the spec says, through the one intake path."""
-    fmt = _format(fmt)
     with svc.sessions() as session:
         key = _client(request, session, api_key)
         if not service_code:
@@ -246,9 +271,9 @@ def create_request(
     return render(fmt, "service_requests", created, status=201)
 
 
-@georeport.get("/requests.{fmt}")
+@georeport.get("/requests.{fmt}", responses=XML_TOO)
 def list_requests(
-    fmt: str,
+    fmt: Format,
     request: Request,
     api_key: str = "",
     service_request_id: str = "",
@@ -258,7 +283,6 @@ def list_requests(
     status: str = "",
     svc: Services = Depends(services),
 ) -> Response:
-    fmt = _format(fmt)
     wanted = open311.parse_filter(
         svc.time_zone,
         svc.clock(),
@@ -277,15 +301,14 @@ def list_requests(
     return render(fmt, "service_requests", found)
 
 
-@georeport.get("/requests/{service_request_id}.{fmt}")
+@georeport.get("/requests/{service_request_id}.{fmt}", responses=XML_TOO)
 def get_request(
     service_request_id: str,
-    fmt: str,
+    fmt: Format,
     request: Request,
     api_key: str = "",
     svc: Services = Depends(services),
 ) -> Response:
-    fmt = _format(fmt)
     wanted = open311.RequestFilter([service_request_id], [], None, None, [])
     with svc.sessions() as session:
         reader = _reader(request, session, api_key)

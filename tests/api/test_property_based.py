@@ -155,6 +155,9 @@ def test_every_operation_documents_its_error_statuses() -> None:
     for path, operations in schema.raw_schema["paths"].items():
         for method, operation in operations.items():
             statuses = set(operation["responses"])
+            if path.startswith("/open311/v2/"):
+                _documents_the_open311_errors(method, path, operation["responses"])
+                continue
             if path.startswith("/api/public/"):
                 expected = {"404", "422", "429", "503"}
             elif path.startswith("/api/health"):
@@ -165,6 +168,15 @@ def test_every_operation_documents_its_error_statuses() -> None:
             for status in expected:
                 error = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert error == {"$ref": "#/components/schemas/ErrorOut"}, (method, path, status)
+
+
+def _documents_the_open311_errors(method: str, path: str, responses: dict[str, Any]) -> None:
+    """GeoReport v2 answers its errors in its own format, in JSON or in XML as the path asks."""
+    for status in ("400", "403", "404", "429", "503"):
+        content = responses[status]["content"]
+        error = content["application/json"]["schema"]
+        assert error == {"$ref": "#/components/schemas/Open311ErrorsOut"}, (method, path, status)
+        assert "text/xml" in content, (method, path, status)
 
 
 def test_routes_without_asterisk_answer_a_documented_503(target: Target) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -97,6 +98,10 @@ def test_errors_in_xml_and_for_what_is_not_there(client: TestClient, api_key: st
         ({"start_date": "yesterday"}, "start_date"),
         ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, "90"),
         ({"start_date": "2026-06-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "早于"),
+        # Past date's range once the 90 days are added or taken, or moved to our zone.
+        ({"start_date": "9999-12-31T00:00:00"}, "2099-12-31"),
+        ({"end_date": "0001-01-01T00:00:00"}, "2000-01-01"),
+        ({"start_date": "0001-01-01T00:00:00-12:00", "end_date": "0001-01-01T00:00:00"}, "2000"),
     ],
 )
 def test_bad_filters_are_400(client: TestClient, params: dict[str, str], said: str) -> None:
@@ -166,3 +171,13 @@ def test_too_long_names_and_addresses_are_refused(
     too_long = form(api_key, first_name="名" * 40, last_name="姓" * 30)
     assert "first_name" in refused(client.post(post, data=too_long), 400)
     assert tickets(services) == 0
+
+
+def test_a_database_that_does_not_answer_is_the_specs_503_to_retry(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'no-such-directory' / 'h.db'}")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        reply = client.get(f"{ROOT}/services.xml")
+    assert reply.status_code == 503, reply.text
+    assert reply.headers["content-type"].startswith("text/xml")
+    assert int(reply.headers["retry-after"]) > 0
+    assert ElementTree.fromstring(reply.text).findtext("error/code") == "503"
