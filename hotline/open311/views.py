@@ -83,7 +83,7 @@ def error(
 
 
 class Open311ErrorOut(BaseModel):
-    code: int = Field(description="HTTP 状态码")
+    code: int = Field(ge=400, le=599, description="HTTP 状态码")
     description: str = Field(description="中文说明")
 
 
@@ -92,7 +92,10 @@ class Open311ErrorsOut(RootModel[list[Open311ErrorOut]]):
 
 
 _XML_TEXT = {FORMATS["xml"]: {"schema": {"type": "string"}}}
-_SPEC_ERROR_MEANINGS = {
+# "4XX" says every refusal is in the spec's body; it also keeps FastAPI from documenting its own
+# 422 body, which these routes never send (a refused parameter is the spec's 400).
+_SPEC_ERROR_MEANINGS: dict[int | str, str] = {
+    "4XX": "请求有误（GeoReport v2 错误格式）",
     400: "缺少或不符合规范的参数（GeoReport v2 的 400）",
     403: "api_key 无效或已被吊销",
     404: "服务、服务请求或格式不存在",

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from hotline.cli import app
 from hotline.config import Settings
 from hotline.services import Services
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -165,17 +166,21 @@ def test_a_taken_port_is_named_before_anything_starts(
 
 
 def test_several_workers_need_redis_for_their_events(
-    env: str, monkeypatch: pytest.MonkeyPatch
+    env: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     runs: list[dict[str, object]] = []
+    port = ["--port", str(free_port())]
+    # serve --workers N points prometheus-client at a shared directory for the workers: keep
+    # that out of this process's environment once the test is over (the metrics tests read it).
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
     monkeypatch.setattr(uvicorn, "run", lambda target, **options: runs.append(options))
     monkeypatch.delenv("HOTLINE_REDIS_URL", raising=False)
     monkeypatch.delenv("HOTLINE_AUDIOSOCKET_PORT", raising=False)
     monkeypatch.delenv("HOTLINE_AMI_URL", raising=False)
-    refused = CliRunner().invoke(app, ["serve", "--workers", "2"])
+    refused = CliRunner().invoke(app, ["serve", "--workers", "2", *port])
     assert refused.exit_code == 2 and runs == []
     assert "多个 API 进程（--workers N）需要 HOTLINE_REDIS_URL" in refused.output
-    assert CliRunner().invoke(app, ["serve"]).exit_code == 0  # one worker: its own bus is all
+    assert CliRunner().invoke(app, ["serve", *port]).exit_code == 0  # one worker: its own bus
     monkeypatch.setenv("HOTLINE_REDIS_URL", "redis://127.0.0.1:6379/0")
-    assert CliRunner().invoke(app, ["serve", "--workers", "2"]).exit_code == 0
+    assert CliRunner().invoke(app, ["serve", "--workers", "2", *port]).exit_code == 0
     assert [run.get("workers") for run in runs] == [None, 2]
