@@ -5,6 +5,7 @@ database is prepared exactly once, whichever folders run together."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, inspect, update
 
 from hotline.app import create_app
+from hotline.calls.models import Call
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory, transaction
 from hotline.events import Event, InProcessBus
@@ -168,3 +170,27 @@ class Api:
 @pytest.fixture
 def api(client: TestClient) -> Api:
     return Api(client)
+
+
+def add_call(
+    services: Services,
+    stream_uuid: str | None = None,
+    *,
+    caller: str = "13812345678",
+    state: str = "answered",
+) -> int:
+    """A call row as the AMI bridge stores it (the caller in its stored form), carrying its
+    AudioSocket stream's UUID if it has one."""
+    with services.unit() as (session, _):
+        call = Call(
+            linkedid=f"1700000000.{uuid.uuid4().int % 10**6}",
+            caller=caller,
+            state=state,
+            started_at=datetime(2026, 11, 23, 9, 0),
+            transfers=[],
+            priority=False,
+            stream_uuid=stream_uuid,
+        )
+        session.add(call)
+        session.flush()
+        return call.id

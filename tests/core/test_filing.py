@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
-from hotline.calls.models import Call
 from hotline.kb.seed import seed_kb
 from hotline.services import Services
-from tests.app_fixtures import Api, Clock
-
-
-def _a_call(services: Services) -> int:
-    with services.unit() as (session, _):
-        call = Call(
-            linkedid="1700000000.1",
-            caller="13800138000",
-            state="answered",
-            started_at=datetime(2026, 11, 23, 8, 59),
-            transfers=[],
-            priority=False,
-        )
-        session.add(call)
-        session.flush()
-        return call.id
+from tests.app_fixtures import Api, Clock, add_call
 
 
 def _stored_version(api: Api, ticket_id: int) -> int:
@@ -39,7 +21,7 @@ def test_the_create_response_carries_the_stored_version(
 ) -> None:
     fields: dict[str, object] = {}
     if extra in {"call", "both"}:
-        fields["call_id"] = _a_call(services)
+        fields["call_id"] = add_call(services, caller="13800138000")
     if extra in {"department", "both"}:
         fields["department"] = "CG"
     created = api.create(type="咨询", **fields)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from hotline.calls.models import Call
 from hotline.models import AuditRecord
 from hotline.services import Services
-from tests.app_fixtures import Api
+from tests.app_fixtures import Api, add_call
 
 
 def _reads(services: Services, ticket_id: int) -> list[str]:
@@ -92,21 +90,6 @@ def _personal_reads(services: Services) -> list[tuple[str, str, str, dict[str, A
         return [(r.actor, r.entity, r.entity_id, r.detail) for r in rows]
 
 
-def _add_call(services: Services, caller: str) -> int:
-    with services.unit() as (session, _):
-        call = Call(
-            linkedid=f"1700000000.{caller}",
-            caller=caller,
-            state="ended",
-            started_at=datetime(2026, 11, 23, 8, 30),
-            transfers=[],
-            priority=False,
-        )
-        session.add(call)
-        session.flush()
-        return call.id
-
-
 def test_each_list_that_shows_citizens_is_one_audit_row_naming_them(
     api: Api, services: Services
 ) -> None:
@@ -143,8 +126,8 @@ def test_calls_show_masked_numbers_and_a_search_by_number_is_audited(
     """The call lists mask every caller for every role (the answering operator reads the full
     number through /api/calls/{id}/caller, tested in tests/calls); a search by a number is a
     read of personal data even so (the number searched, masked, is in the row)."""
-    first = _add_call(services, "13812345678")
-    second = _add_call(services, "13900001111")
+    first = add_call(services, caller="13812345678", state="ended")
+    second = add_call(services, caller="13900001111", state="ended")
     api.create()  # the operator's own reads of the ticket are not what this test counts
     before = len(_personal_reads(services))
 

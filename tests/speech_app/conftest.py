@@ -8,7 +8,6 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,31 +15,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hotline.app import create_app
-from hotline.calls.models import Call
 from hotline.config import Settings
 from hotline.events import Event, InProcessBus
 from hotline.services import Services
 from hotline.speech.models import TranscriptSegment, TranscriptStream
 from telephony.audiosocket import encode_audio, encode_hangup, encode_uuid
-from tests.app_fixtures import Api, Clock
+from tests.app_fixtures import Api, Clock, add_call
 from tests.speech_fixtures import Speech
 
 FRAME = 320  # 20 ms at 8 kHz
-
-
-def add_call(services: Services, stream_uuid: str | None = None) -> int:
-    """A call row as the AMI bridge stores it, carrying the AudioSocket stream's UUID."""
-    with services.unit() as (session, _):
-        call = Call(
-            linkedid=f"1700000000.{uuid.uuid4().int % 10**6}",
-            caller="13812345678",
-            state="answered",
-            started_at=datetime(2026, 11, 23, 9, 0),
-            stream_uuid=stream_uuid,
-        )
-        session.add(call)
-        session.flush()
-        return call.id
 
 
 @pytest.fixture
