@@ -67,3 +67,15 @@ def test_departments_are_shown_by_name(
     citizen.fill("#lookup-phone", phone)
     citizen.click("#lookup-form button[type=submit]")
     expect(citizen.locator("#public-department")).to_have_text(name)  # citizens: the name only
+
+
+def test_the_routing_panel_names_the_district(people: Session) -> None:
+    operator = people.signed_in("op")
+    operator.fill("#content", "红旗区小区旁工地夜间打桩施工噪声扰民")
+    operator.click("#classify")
+    suggestions = operator.locator("#suggestions")
+    expect(suggestions).not_to_be_empty()
+    if suggestions.locator("[data-unavailable]").count():
+        pytest.skip("the routing model is not installed")
+    expect(suggestions).to_contain_text("区县 红旗区")
+    expect(suggestions).not_to_contain_text("区县 HQ")

@@ -1,11 +1,12 @@
 // Operator console: the call, its transcript and routing suggestion, one-key transfers, intake.
 import * as api from "./api.js";
 import {
-  $, actionBar, altKeys, departmentOptions, el, explain, fillSelect, formatTime, initLayout,
-  newestOnly, queueItem, show, showLive, ticketDetail, ticketHeader, toast, unavailableNote,
+  $, actionBar, altKeys, departmentOptions, divisionName, el, explain, fillSelect, formatTime,
+  initLayout, loadNames, newestOnly, queueItem, show, showLive, ticketDetail, ticketHeader, toast, unavailableNote,
 } from "./ui.js";
 
 initLayout();
+await loadNames();
 
 const form = $("#ticket-form");
 let currentCall = null;
@@ -295,7 +296,7 @@ async function showSuggestion(result) {
       type: "button", class: "choice", "data-department": code, "aria-pressed": "false",
       onclick: () => pickDepartment(code),
     }, `${names[code] || code} ${Math.round(prob * 100)}%`))),
-    el("p", {}, `类型 ${result.type || "—"} · ${result.urgency || "—"} · 区县 ${result.division || "—"}`),
+    el("p", {}, `类型 ${result.type || "—"} · ${result.urgency || "—"} · 区县 ${divisionName(result.division)}`),
     evidence.length ? el("p", { class: "evidence" }, "依据：", evidence.map((w) => el("mark", {}, w))) : null,
     el("button", { type: "button", class: "primary", id: "accept-suggestion", onclick: acceptAll }, "一键采纳"),
   );
