@@ -58,6 +58,19 @@ def prepare_database(url: str) -> None:
     prepare(url, [(name, role, department, PASSWORD) for name, role, department in USERS])
 
 
+@pytest.fixture
+def own_postgres_database() -> Iterator[str]:
+    """A prepared PostgreSQL database for one test alone, dropped afterwards: for tests that
+    stop or drop the database under the app, or count every row in it."""
+    from tests.conftest import _fresh_postgres_database
+
+    fresh = _fresh_postgres_database()
+    url = next(fresh)
+    prepare_database(url)
+    yield url
+    fresh.close()
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'hotline.db'}"

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from hotline.events import Event
 from hotline.models import Ticket
 from tests.app_fixtures import PASSWORD, prepare_database
-from tests.conftest import IN_CI, _fresh_postgres_database, free_port
+from tests.conftest import IN_CI, free_port
 from tests.core.servers import hotline_serve
 
 CLIENTS = 6
@@ -177,28 +177,19 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[], None], Cal
             process.wait()
 
 
-@pytest.fixture
-def fresh_database() -> Iterator[str]:
-    fresh = _fresh_postgres_database()
-    url = next(fresh)
-    prepare_database(url)
-    yield url
-    fresh.close()
-
-
 def test_redis_stopped_under_load_loses_no_write_and_no_event(
     private_redis: tuple[str, Callable[[], None], Callable[[], None]],
-    fresh_database: str,
+    own_postgres_database: str,
     tmp_path: Path,
 ) -> None:
     redis_url, stop_redis, start_redis = private_redis
-    with hotline_serve(fresh_database, tmp_path / "serve.log", redis_url=redis_url) as (
+    with hotline_serve(own_postgres_database, tmp_path / "serve.log", redis_url=redis_url) as (
         server,
         url,
     ):
         outcomes = load(url, stop_redis, start_redis)
         assert server.poll() is None, "the server died under the fault"
-    kept = kept_markers(fresh_database)
+    kept = kept_markers(own_postgres_database)
     acknowledged = {o.marker: o.body["number"] for o in outcomes if o.status == 201}
     failed = [o for o in outcomes if o.status != 201]
     events: Counter[str] = Counter()

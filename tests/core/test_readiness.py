@@ -3,8 +3,6 @@ the database answers; the bus and the AMI connection are reported, not required.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -13,8 +11,7 @@ from hotline.app import create_app
 from hotline.config import Settings
 from hotline.events import InProcessBus, RedisStreamBus
 from hotline.services import Services
-from tests.app_fixtures import prepare_database
-from tests.conftest import _fresh_postgres_database, free_port
+from tests.conftest import free_port
 
 
 def test_ready_when_the_database_and_the_bus_answer(client: TestClient) -> None:
@@ -45,23 +42,13 @@ def test_ready_with_redis_gone_reporting_it(
         assert "127.0.0.1" not in reply.text  # the reason is logged, not told
 
 
-@pytest.fixture
-def doomed_database() -> Iterator[str]:
-    """A database of its own, which the test drops while the app uses it."""
-    fresh = _fresh_postgres_database()
-    url = next(fresh)
-    prepare_database(url)
-    yield url
-    fresh.close()
-
-
-def test_not_ready_when_the_database_goes_away_and_still_alive(doomed_database: str) -> None:
-    settings = Settings(database_url=doomed_database, scan_interval_seconds=3600)
+def test_not_ready_when_the_database_goes_away_and_still_alive(own_postgres_database: str) -> None:
+    settings = Settings(database_url=own_postgres_database, scan_interval_seconds=3600)
     services = Services(settings, bus=InProcessBus())
     with TestClient(create_app(settings, services=services)) as client:
         assert client.get("/api/health/ready").status_code == 200
-        name = sa.engine.make_url(doomed_database).database
-        admin = sa.create_engine(doomed_database.replace(f"/{name}", "/postgres"))
+        name = sa.engine.make_url(own_postgres_database).database
+        admin = sa.create_engine(own_postgres_database.replace(f"/{name}", "/postgres"))
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
