@@ -3,7 +3,6 @@ requests as the standard shows them. No HTTP here (views.py); no personal data l
 
 from __future__ import annotations
 
-import hashlib
 import math
 import secrets
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record
+from hotline.auth.service import digest_secret
 from hotline.directory.models import Department, Division
 from hotline.directory.service import department_name
 from hotline.errors import Conflict, HotlineError, InvalidInput, NotFound
@@ -122,10 +122,6 @@ def _attribute(
     }
 
 
-def hash_key(api_key: str) -> str:
-    return hashlib.sha256(api_key.encode()).hexdigest()
-
-
 def issue_key(session: Session, actor: Actor, name: str, now: datetime) -> str:
     """A new client's key, returned once; only its hash is stored."""
     name = name.strip()
@@ -134,7 +130,7 @@ def issue_key(session: Session, actor: Actor, name: str, now: datetime) -> str:
     if session.scalar(select(Open311Key).where(Open311Key.name == name)) is not None:
         raise Conflict(f"客户端名称已存在：{name}")
     api_key = secrets.token_urlsafe(32)
-    session.add(Open311Key(name=name, key_hash=hash_key(api_key), issued_at=now))
+    session.add(Open311Key(name=name, key_hash=digest_secret(api_key), issued_at=now))
     record(session, actor, "open311.key_issued", "open311_key", name, now)
     return api_key
 
@@ -156,7 +152,7 @@ def key_for(session: Session, api_key: str) -> Open311Key:
     """The live key presented; a missing one is 400, an unknown or revoked one 403."""
     if not api_key:
         raise Open311Error(400, "缺少 api_key")
-    key = session.scalar(select(Open311Key).where(Open311Key.key_hash == hash_key(api_key)))
+    key = session.scalar(select(Open311Key).where(Open311Key.key_hash == digest_secret(api_key)))
     if key is None or key.revoked_at is not None:
         raise Open311Error(403, "api_key 无效或已被吊销")
     return key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections import Counter
 from datetime import datetime, timedelta
@@ -12,6 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record
+from hotline.auth.service import digest_secret
 from hotline.calls.figures import call_figures
 from hotline.calls.models import Call
 from hotline.calls.runner import CallBridge, agent_board
@@ -227,17 +227,13 @@ def hot_topics(session: Session, now: datetime) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- kiosk tokens
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_kiosk_token(
     session: Session, actor: Actor, name: str, now: datetime
 ) -> tuple[KioskToken, str]:
     """A new token; only its digest is stored, so the token is shown once, now."""
     token = secrets.token_urlsafe(KIOSK_TOKEN_BYTES)
     kiosk = KioskToken(
-        name=name, token_hash=_digest(token), created_by=actor.username, created_at=now
+        name=name, token_hash=digest_secret(token), created_by=actor.username, created_at=now
     )
     session.add(kiosk)
     session.flush()
@@ -261,7 +257,7 @@ def kiosk_tokens(session: Session) -> list[KioskToken]:
 
 def check_kiosk_token(session: Session, token: str) -> KioskToken:
     """The live token with this value, or 401 (unknown and revoked tokens alike)."""
-    kiosk = session.scalar(select(KioskToken).where(KioskToken.token_hash == _digest(token)))
+    kiosk = session.scalar(select(KioskToken).where(KioskToken.token_hash == digest_secret(token)))
     if kiosk is None or kiosk.revoked_at is not None:
         raise Unauthorized("大屏令牌无效或已停用，请联系管理员")
     return kiosk
