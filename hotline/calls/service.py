@@ -39,7 +39,6 @@ TRANSFER_RESULT_LABELS = {
     "failed": "转接失败",
 }
 HISTORY_DAYS = 30
-MAX_PAGE_SIZE = 200
 # Columns filled once: the first bridge to know a value wins, so a resync (which only knows
 # "now") or a second bridge never rewrites when the caller queued or was answered.
 _FILL_ONCE = (
