@@ -26,7 +26,10 @@ from classifier.text import normalize
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WRITTEN_DIR = DATA_DIR / "written"
 TRAIN_FILE, TEST_FILE = "corpus_train.csv", "corpus_test.csv"
-COLUMNS = ("text", "department", "type", "urgency", "emergency", "utility")
+# ``emergency`` is the primary line; ``lines`` every line to alert, primary first, space-separated
+# (a traffic accident with someone trapped: "122 120 119"); both empty when nobody is in danger.
+COLUMNS = ("text", "department", "type", "urgency", "emergency", "lines", "utility")
+EMERGENCY_LINES = ("110", "119", "120", "122")
 TYPES = frozenset({"咨询", "求助", "投诉", "举报", "建议", "表扬"})
 URGENCIES = frozenset({"紧急", "一般"})
 # Who an emergency ticket is filed to once the caller has been put through to the line.
@@ -51,6 +54,11 @@ def _row_problem(row: dict[str, str], departments: set[str], utilities: set[str]
     if row["urgency"] not in URGENCIES:
         return f"urgency {row['urgency']!r} is not one of {sorted(URGENCIES)}"
     emergency, utility = row["emergency"], row["utility"]
+    lines = row["lines"].split()
+    if lines and lines[0] != emergency:
+        return f"lines {row['lines']!r} must start with the primary line {emergency or '(none)'}"
+    if emergency and (len(set(lines)) != len(lines) or not set(lines) <= set(EMERGENCY_LINES)):
+        return f"lines {row['lines']!r}: each of {', '.join(EMERGENCY_LINES)} at most once"
     if emergency:
         if row["department"] not in EMERGENCY_DEPARTMENTS.get(emergency, set()):
             return f"emergency {emergency!r} is not filed to {row['department']}"

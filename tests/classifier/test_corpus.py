@@ -92,28 +92,32 @@ def write_file(directory: Path, rows: list[str]) -> Path:
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("小区路灯坏了,CG,抱怨,一般,,", "type '抱怨'"),
-        ("小区路灯坏了,XX,投诉,一般,,", "unknown department 'XX'"),
-        ("小区路灯坏了,CG,投诉,很急,,", "urgency '很急'"),
-        ("有人拿刀砍人,CG,求助,紧急,110,", "emergency '110' is not filed to CG"),
-        ("有人拿刀砍人,GA,求助,一般,110,", "an emergency is 紧急"),
-        ("家里停水了,GS,求助,一般,,", "a GS row names utility none"),
-        ("小区路灯坏了,CG,投诉,一般,,95598", "a CG row names utility 95598"),
-        ("小区路灯坏了,CG,投诉,一般", "expected 6 fields"),
-        ('" ",CG,投诉,一般,,', "empty text"),
+        ("小区路灯坏了,CG,抱怨,一般,,,", "type '抱怨'"),
+        ("小区路灯坏了,XX,投诉,一般,,,", "unknown department 'XX'"),
+        ("小区路灯坏了,CG,投诉,很急,,,", "urgency '很急'"),
+        ("有人拿刀砍人,CG,求助,紧急,110,110,", "emergency '110' is not filed to CG"),
+        ("有人拿刀砍人,GA,求助,一般,110,110,", "an emergency is 紧急"),
+        ("家里停水了,GS,求助,一般,,,", "a GS row names utility none"),
+        ("小区路灯坏了,CG,投诉,一般,,,95598", "a CG row names utility 95598"),
+        ("小区路灯坏了,CG,投诉,一般", "expected 7 fields"),
+        ('" ",CG,投诉,一般,,,', "empty text"),
+        ("有人拿刀砍人,GA,求助,紧急,110,120 110,", "must start with the primary line 110"),
+        ("有人拿刀砍人,GA,求助,紧急,110,110 110,", "each of 110, 119, 120, 122 at most once"),
+        ("有人拿刀砍人,GA,求助,紧急,110,110 911,", "each of 110, 119, 120, 122 at most once"),
+        ("小区路灯坏了,CG,投诉,一般,,110,", "must start with the primary line \\(none\\)"),
     ],
 )
 def test_a_broken_row_is_named_with_its_file_and_line(
     tmp_path: Path, row: str, message: str
 ) -> None:
-    directory = write_file(tmp_path / "written", ["路灯不亮,CG,投诉,一般,,", row])
+    directory = write_file(tmp_path / "written", ["路灯不亮,CG,投诉,一般,,,", row])
     with pytest.raises(CorpusError, match=rf"XX\.csv:3: .*{message}"):
         read_written(directory)
 
 
 def test_the_same_text_twice_is_refused_even_when_spaced_differently(tmp_path: Path) -> None:
     directory = write_file(
-        tmp_path / "written", ["路灯不亮了,CG,投诉,一般,,", "路灯 不亮 了,CG,投诉,一般,,"]
+        tmp_path / "written", ["路灯不亮了,CG,投诉,一般,,,", "路灯 不亮 了,CG,投诉,一般,,,"]
     )
     with pytest.raises(CorpusError, match=r"XX\.csv:3: same text as XX\.csv:2"):
         read_written(directory)
