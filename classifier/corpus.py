@@ -1,19 +1,19 @@
-"""The project's own training corpus: hand-written rows, checked, and one fixed 80/20 split.
+"""The project's own corpus: hand-written rows, checked; training and test written apart.
 
 Rows are written by people, one file per department plus ``emergency.csv`` (emergencies and
-near misses), in ``classifier/data/written/``. Run ``python -m classifier.corpus`` to check them
-and rewrite ``corpus_train.csv`` / ``corpus_test.csv``; a test holds the committed split equal
-to what this module produces. A row that breaks a rule stops the build with its file and line.
-
-The split is stratified by department and emergency line. Within a stratum the fifth of rows
-with the smallest text hashes are the test split, so the split does not depend on file order,
-and adding rows moves only the few existing rows at the boundary of their stratum.
+near misses). ``classifier/data/written/`` is the training corpus; ``written_test/`` is the test
+split, written separately by other writers who never saw the training rows nor ran the model, and
+never used for a choice (issue 18). Its rows also carry a ``register``: ``clean`` (an operator's
+summary or a typed message), ``spoken`` (the caller's own words) or ``asr`` (recogniser-style).
+Run ``python -m classifier.corpus`` to check both and rewrite ``corpus_train.csv`` /
+``corpus_test.csv``; a test holds the committed files equal to what this module produces. A row
+that breaks a rule, or a test text that is also a training text, stops the build with its file
+and line.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,19 +25,22 @@ from classifier.text import normalize
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WRITTEN_DIR = DATA_DIR / "written"
+WRITTEN_TEST_DIR = DATA_DIR / "written_test"
 TRAIN_FILE, TEST_FILE = "corpus_train.csv", "corpus_test.csv"
 # ``emergency`` is the primary line; ``lines`` every line to alert, primary first, space-separated
 # (a traffic accident with someone trapped: "122 120 119"); both empty when nobody is in danger.
 COLUMNS = ("text", "department", "type", "urgency", "emergency", "lines", "utility")
 EMERGENCY_LINES = ("110", "119", "120", "122")
+TEST_COLUMNS = (*COLUMNS, "register")
+REGISTERS = frozenset({"clean", "spoken", "asr"})
 TYPES = frozenset({"咨询", "求助", "投诉", "举报", "建议", "表扬"})
 URGENCIES = frozenset({"紧急", "一般"})
 # Who an emergency ticket is filed to once the caller has been put through to the line.
 EMERGENCY_DEPARTMENTS = {"110": {"GA"}, "119": {"GA", "RQ"}, "120": {"WJ"}, "122": {"JJ"}}
 # A telecom row names a carrier's line only when the caller names the carrier.
 TELECOM_LINES = {"", *CARRIER_LINES.values()}
-MIN_ROWS_PER_DEPARTMENT = 150
-TEST_FRACTION = 0.2
+MIN_ROWS_PER_DEPARTMENT = 300
+MIN_TEST_ROWS_PER_DEPARTMENT = 25
 
 
 class CorpusError(ValueError):
@@ -47,6 +50,8 @@ class CorpusError(ValueError):
 def _row_problem(row: dict[str, str], departments: set[str], utilities: set[str]) -> str | None:
     if not row["text"].strip():
         return "empty text"
+    if "register" in row and row["register"] not in REGISTERS:
+        return f"register {row['register']!r} is not one of {sorted(REGISTERS)}"
     if row["department"] not in departments:
         return f"unknown department {row['department']!r}"
     if row["type"] not in TYPES:
@@ -77,7 +82,14 @@ def _row_problem(row: dict[str, str], departments: set[str], utilities: set[str]
     return None
 
 
-def read_written(directory: Path = WRITTEN_DIR) -> list[dict[str, str]]:
+def _text_key(text: str) -> str:
+    """The text as the model reads it, without any spacing: two rows with one key are one."""
+    return "".join(normalize(text).split())
+
+
+def read_written(
+    directory: Path = WRITTEN_DIR, columns: tuple[str, ...] = COLUMNS
+) -> list[dict[str, str]]:
     """Every written row, checked; raises :class:`CorpusError` on the first broken one."""
     departments = {d.code for d in load_departments()}
     utilities = {t.code for t in load_transfer_targets() if t.kind == "utility"}
@@ -89,17 +101,17 @@ def read_written(directory: Path = WRITTEN_DIR) -> list[dict[str, str]]:
     for path in paths:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            if tuple(reader.fieldnames or ()) != COLUMNS:
-                raise CorpusError(f"{path}: header must be {','.join(COLUMNS)}")
+            if tuple(reader.fieldnames or ()) != columns:
+                raise CorpusError(f"{path}: header must be {','.join(columns)}")
             for row in reader:
                 where = f"{path.name}:{reader.line_num}"
                 if None in row or any(value is None for value in row.values()):
-                    raise CorpusError(f"{where}: expected {len(COLUMNS)} fields")
+                    raise CorpusError(f"{where}: expected {len(columns)} fields")
                 row = {key: value.strip() for key, value in row.items()}
                 problem = _row_problem(row, departments, utilities)
                 if problem:
                     raise CorpusError(f"{where}: {problem}")
-                key = normalize(row["text"])
+                key = _text_key(row["text"])
                 if key in first_seen:
                     raise CorpusError(f"{where}: same text as {first_seen[key]}")
                 first_seen[key] = where
@@ -107,58 +119,53 @@ def read_written(directory: Path = WRITTEN_DIR) -> list[dict[str, str]]:
     return rows
 
 
-def check_balance(rows: Iterable[dict[str, str]]) -> Counter[str]:
-    """Rows per department; every department needs :data:`MIN_ROWS_PER_DEPARTMENT`."""
+def check_balance(
+    rows: Iterable[dict[str, str]], minimum: int = MIN_ROWS_PER_DEPARTMENT
+) -> Counter[str]:
+    """Rows per department; every department needs ``minimum``."""
     counts = Counter(row["department"] for row in rows)
     short = {
         code: counts[code]
         for code in sorted(d.code for d in load_departments())
-        if counts[code] < MIN_ROWS_PER_DEPARTMENT
+        if counts[code] < minimum
     }
     if short:
-        raise CorpusError(f"departments under {MIN_ROWS_PER_DEPARTMENT} rows: {short}")
+        raise CorpusError(f"departments under {minimum} rows: {short}")
     return counts
 
 
-def _text_hash(row: dict[str, str]) -> str:
-    return hashlib.sha256(row["text"].encode("utf-8")).hexdigest()
+def read_test(
+    train: list[dict[str, str]], directory: Path = WRITTEN_TEST_DIR
+) -> list[dict[str, str]]:
+    """The separately written test rows, checked; none may repeat a training text."""
+    test = read_written(directory, TEST_COLUMNS)
+    trained = {_text_key(row["text"]) for row in train}
+    for row in test:
+        if _text_key(row["text"]) in trained:
+            raise CorpusError(f"{directory}: a test text is also a training text: {row['text']}")
+    check_balance(test, MIN_TEST_ROWS_PER_DEPARTMENT)
+    return test
 
 
-def split_corpus(
-    rows: list[dict[str, str]],
-) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """(train, test): in each department × emergency-line stratum, the rows with the smallest
-    text hashes — a fifth of them — are the test split."""
-    strata: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for row in rows:
-        strata.setdefault((row["department"], row["emergency"]), []).append(row)
-    test_texts: set[str] = set()
-    for stratum in strata.values():
-        n_test = round(len(stratum) * TEST_FRACTION)
-        test_texts.update(row["text"] for row in sorted(stratum, key=_text_hash)[:n_test])
-    train = [row for row in rows if row["text"] not in test_texts]
-    test = [row for row in rows if row["text"] in test_texts]
-    return train, test
-
-
-def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+def write_csv(path: Path, rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
 
 
 def main() -> None:
-    rows = read_written()
-    counts = check_balance(rows)
-    train, test = split_corpus(rows)
+    train = read_written()
+    counts = check_balance(train)
+    test = read_test(train)
     write_csv(DATA_DIR / TRAIN_FILE, train)
-    write_csv(DATA_DIR / TEST_FILE, test)
-    emergencies = Counter(row["emergency"] for row in rows if row["emergency"])
+    write_csv(DATA_DIR / TEST_FILE, test, TEST_COLUMNS)
+    emergencies = Counter(row["emergency"] for row in train if row["emergency"])
+    registers = Counter(row["register"] for row in test)
     print(
-        f"{len(rows)} rows ({min(counts.values())}–{max(counts.values())} per department, "
-        f"emergencies {dict(sorted(emergencies.items()))}): "
-        f"{len(train)} train, {len(test)} test -> {DATA_DIR}"
+        f"train: {len(train)} rows ({min(counts.values())}–{max(counts.values())} per "
+        f"department, emergencies {dict(sorted(emergencies.items()))}); "
+        f"test: {len(test)} rows {dict(sorted(registers.items()))} -> {DATA_DIR}"
     )
 
 

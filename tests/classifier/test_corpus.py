@@ -1,4 +1,5 @@
-"""The project's own corpus: written rows that follow the rules, balance, and the fixed split."""
+"""The project's own corpus: written rows that follow the rules, balance, and a test split
+written apart from the training rows."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from classifier.corpus import (
     COLUMNS,
     DATA_DIR,
     MIN_ROWS_PER_DEPARTMENT,
+    MIN_TEST_ROWS_PER_DEPARTMENT,
+    REGISTERS,
+    TEST_COLUMNS,
     TEST_FILE,
     TRAIN_FILE,
     CorpusError,
     check_balance,
+    read_test,
     read_written,
-    split_corpus,
 )
 from classifier.reference import load_departments
 
@@ -60,26 +64,40 @@ def test_every_register_is_present(written: list[dict[str, str]]) -> None:
     assert min(summaries, spoken, damaged, terse) >= len(texts) * 0.05
 
 
-def test_committed_split_is_what_the_module_produces(written: list[dict[str, str]]) -> None:
-    train, test = split_corpus(written)
-    assert read(TRAIN_FILE) == [{k: r[k] for k in COLUMNS} for r in train]
-    assert read(TEST_FILE) == [{k: r[k] for k in COLUMNS} for r in test]
+@pytest.fixture(scope="module")
+def written_test(written: list[dict[str, str]]) -> list[dict[str, str]]:
+    return read_test(written)
 
 
-def test_split_is_about_a_fifth_of_each_department_and_disjoint() -> None:
-    train, test = read(TRAIN_FILE), read(TEST_FILE)
-    assert not {r["text"] for r in train} & {r["text"] for r in test}
-    for code, n_test in Counter(r["department"] for r in test).items():
-        n_all = n_test + sum(r["department"] == code for r in train)
-        assert 0.15 < n_test / n_all < 0.25, code
-    assert set(Counter(r["department"] for r in test)) == {d.code for d in load_departments()}
+def test_committed_files_are_what_the_module_produces(
+    written: list[dict[str, str]], written_test: list[dict[str, str]]
+) -> None:
+    assert read(TRAIN_FILE) == written
+    assert read(TEST_FILE) == written_test
 
 
-def test_adding_a_row_moves_no_existing_row(written: list[dict[str, str]]) -> None:
-    _, test = split_corpus(written)
-    extra = {**written[0], "text": "新写的一条：小区门口的路灯坏了三天"}
-    _, test_after = split_corpus([*written, extra])
-    assert {r["text"] for r in test} <= {r["text"] for r in test_after} | {extra["text"]}
+def test_the_test_split_covers_every_department_and_register(
+    written_test: list[dict[str, str]],
+) -> None:
+    departments = Counter(row["department"] for row in written_test)
+    assert set(departments) == {d.code for d in load_departments()}
+    assert min(departments.values()) >= MIN_TEST_ROWS_PER_DEPARTMENT
+    assert {row["register"] for row in written_test} == REGISTERS
+    lines = Counter(row["emergency"] for row in written_test if row["emergency"])
+    assert set(lines) == {"110", "119", "120", "122"}
+
+
+def test_a_test_text_that_is_also_a_training_text_is_refused(
+    tmp_path: Path, written: list[dict[str, str]]
+) -> None:
+    copied = written[0]["text"].replace("，", " ， ")
+    folder = tmp_path / "written_test"
+    folder.mkdir()
+    (folder / "XX.csv").write_text(
+        ",".join(TEST_COLUMNS) + "\n" + f'"{copied}",CG,投诉,一般,,,,spoken\n', encoding="utf-8"
+    )
+    with pytest.raises(CorpusError, match="also a training text"):
+        read_test(written, folder)
 
 
 def write_file(directory: Path, rows: list[str]) -> Path:
@@ -135,3 +153,13 @@ def test_a_department_short_of_rows_is_named() -> None:
     rows = [{"department": "CG"}] * MIN_ROWS_PER_DEPARTMENT
     with pytest.raises(CorpusError, match="'GA': 0"):
         check_balance(rows)
+
+
+def test_a_test_row_names_a_known_register(tmp_path: Path) -> None:
+    folder = tmp_path / "written_test"
+    folder.mkdir()
+    (folder / "XX.csv").write_text(
+        ",".join(TEST_COLUMNS) + "\n路灯不亮,CG,投诉,一般,,,,typed\n", encoding="utf-8"
+    )
+    with pytest.raises(CorpusError, match=r"XX\.csv:2: register 'typed'"):
+        read_written(folder, TEST_COLUMNS)
