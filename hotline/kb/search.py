@@ -17,12 +17,14 @@ built from; token counts are cached by content, so only changed entries are cut 
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
+import math
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -30,7 +32,13 @@ from scipy import sparse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from classifier.text import normalize, tokenize_many_normalized, tokenize_normalized
+from classifier.segment import string_key
+from classifier.text import (
+    domain_dictionary,
+    normalize,
+    tokenize_many_normalized,
+    tokenize_normalized,
+)
 from hotline.kb.entries import PUBLISHED, EntryContent
 from hotline.kb.models import KbEntry, KbEntryVersion
 from hotline.kb.profiles import COMMON_WORDS, PART_WEIGHT
@@ -87,7 +95,7 @@ class Confidence:
 SHIPPED = Confidence()
 
 
-@cache
+@functools.cache
 def synonyms() -> dict[str, frozenset[str]]:
     """Word → every word of its group in ``data/synonyms.txt`` (itself included)."""
     text = (resources.files("hotline.kb") / "data" / "synonyms.txt").read_text(encoding="utf-8")
@@ -112,10 +120,37 @@ def field_texts(entry: KbEntry | EntryContent) -> tuple[str, ...]:
     )
 
 
-def parts(token: str) -> list[str]:
-    """The two-character parts of a compound word (医保电子凭证 → 医保, 保电, 电子 …), so that
-    a plainer wording meets it; none for a shorter word."""
-    return [token[i : i + 2] for i in range(len(token) - 1)] if len(token) >= 3 else []
+@functools.lru_cache(maxsize=1 << 16)
+def parts(token: str) -> tuple[str, ...]:
+    """The words a compound is made of, so that a plainer wording meets it: the pieces of two
+    characters or more of the segmenter's own most probable cut of the word with the word
+    itself left out (结婚登记 → 结婚 + 登记, 医保电子凭证 → 医保 + 电子 + 凭证, 居住证 → 居住).
+    Only dictionary words are pieces, so 自来水 gives 自来 (自来 + 水), never 来水 (no word);
+    none for a word of two characters or fewer, or a Latin or digit one."""
+    if len(token) < 3 or token.isascii():
+        return ()
+    dictionary = domain_dictionary()
+    spans = [(i, j) for i in range(len(token)) for j in range(i + 1, len(token) + 1)]
+    spans.remove((0, len(token)))
+    keys = np.fromiter((string_key(token[i:j]) for i, j in spans), dtype=np.uint64)
+    found, log_probability = dictionary.find(keys)
+    known = dict(
+        zip(itertools.compress(spans, found.tolist()), log_probability.tolist(), strict=True)
+    )
+    # jieba's route, from the end: the best score from each position, a lone character it
+    # does not know at the unknown-word probability; a longer word wins a tie.
+    best: list[tuple[float, tuple[str, ...]]] = [(0.0, ())] * (len(token) + 1)
+    for i in range(len(token) - 1, -1, -1):
+        routes = []
+        for j in range(len(token), i, -1):
+            score = known.get((i, j), math.nan)
+            if math.isnan(score):
+                if j > i + 1:
+                    continue
+                score = dictionary.unknown
+            routes.append((score + best[j][0], (token[i:j], *best[j][1])))
+        best[i] = max(routes, key=lambda route: route[0])
+    return tuple(piece for piece in best[0][1] if len(piece) >= 2)
 
 
 @dataclass(frozen=True)
