@@ -87,9 +87,9 @@ class Confidence:
     """When a hit is fit to read out. The shipped values were chosen on the dev half of the
     evaluation set (``hotline kb evaluate --choose``; docs/kb.md)."""
 
-    strong_coverage: float = 0.8  # a strong hit covers at least this share of the query
-    mention_credit: float = 0.5  # how much a word found only in the answer or guide covers
-    unknown_share: float = 0.25  # a word no entry holds weighs this share of the rarest word's IDF
+    strong_coverage: float = 0.75  # a strong hit covers at least this share of the query
+    mention_credit: float = 0.25  # how much a word found only in the answer or guide covers
+    unknown_share: float = 0.5  # a word no entry holds weighs this share of the rarest word's IDF
 
 
 SHIPPED = Confidence()
@@ -198,6 +198,20 @@ class _Concept:
 
     terms: frozenset[int]
     weight: float
+    # The parts of a word the index lacks (残疾证 → 残疾): an entry holding them holds the word
+    # only in part (PART_WEIGHT).
+    parts: frozenset[int] = frozenset()
+
+    def covered(self, held: set[int], head: set[int], mention_credit: float) -> float:
+        """How much of this word an entry holding the terms ``held`` (``head`` of them in its
+        question variants or title) covers, 0 … 1."""
+        share = 0.0
+        for terms, credit in ((self.terms, 1.0), (self.parts, PART_WEIGHT)):
+            if terms & head:
+                share = max(share, credit)
+            elif terms & held:
+                share = max(share, credit * mention_credit)
+        return share
 
 
 @dataclass(frozen=True)
@@ -242,8 +256,9 @@ class Snapshot:
         for token in dict.fromkeys(tokens):
             words = groups.get(token, frozenset((token,)))
             exact = {self.vocabulary[w] for w in words if w in self.vocabulary}
+            partial: set[int] = set()
             if not exact:
-                exact = {self.vocabulary[p] for p in parts(token) if p in self.vocabulary}
+                partial = {self.vocabulary[p] for p in parts(token) if p in self.vocabulary}
             prefixed: list[int] = []
             if (
                 token == tokens[-1]
@@ -251,19 +266,21 @@ class Snapshot:
                 and (still_typing or token not in self.vocabulary)
             ):
                 prefixed = self._prefixed(token)
-            for term in exact:
+            for term in exact | partial:
                 weights[term] = 1.0
             for term in prefixed:
                 weights.setdefault(term, PREFIX_WEIGHT)
             if token in FILLER_WORDS:
                 continue
-            if exact:
-                weight = max(self.idf[t] for t in exact)
+            if exact or partial:
+                weight = max(self.idf[t] for t in exact | partial)
             elif prefixed:  # a word still being typed weighs as its commonest reading
                 weight = min(self.idf[t] for t in prefixed)
             else:
                 weight = self.unknown_idf * confidence.unknown_share
-            concepts.append(_Concept(frozenset(exact | set(prefixed)), float(weight)))
+            concepts.append(
+                _Concept(frozenset(exact | set(prefixed)), float(weight), frozenset(partial))
+            )
         return _Query(weights, tuple(concepts))
 
     def _prefixed(self, prefix: str) -> list[int]:
@@ -303,9 +320,8 @@ class Snapshot:
             held = {int(terms[i]) for i in np.flatnonzero(found)}
             head = {int(terms[i]) for i in np.flatnonzero(headed)}
             covered = sum(
-                c.weight * (1.0 if c.terms & head else confidence.mention_credit)
+                c.weight * c.covered(held, head, confidence.mention_credit)
                 for c in analysed.concepts
-                if c.terms & held
             )
             coverage = covered / total if total else 0.0
             hits.append(

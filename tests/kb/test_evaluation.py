@@ -22,7 +22,7 @@ def test_search_meets_the_goals_on_the_shipped_set() -> None:
     found = figures(run(load_cases()))
     assert found.confident_wrong <= GOAL_CONFIDENT_WRONG
     assert found.recall_at_3 >= 0.98 and found.mrr >= 0.95
-    assert found.weak_right <= 0.25
+    assert found.weak_right <= 0.3
 
 
 def test_the_halves_split_both_kinds_of_query() -> None:

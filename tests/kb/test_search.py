@@ -199,3 +199,15 @@ def test_a_compound_is_indexed_by_the_words_it_is_made_of() -> None:
     assert parts("医保电子凭证") == ("医保", "电子", "凭证")
     assert "来水" not in parts("自来水")  # 自来 + 水: 来水 is no word
     assert parts("登记") == () and parts("12345") == ()
+
+
+def test_a_word_met_only_through_its_parts_is_covered_in_part(api: Api) -> None:
+    created = api.post(
+        "disp", "/api/kb/entries", entry_body(title="甲", questions=["结婚登记怎么办"])
+    )
+    api.post("disp", f"/api/kb/entries/{created.json()['id']}/publish", {"version": 1})
+    whole = api.get("op", "/api/kb/search", q="结婚登记").json()["items"][0]
+    assert (whole["coverage"], whole["match"]) == (1.0, "strong")
+    # 结婚证 is no word of the entry: its part 结婚 is, which is not the certificate.
+    part = api.get("op", "/api/kb/search", q="结婚证").json()["items"][0]
+    assert (part["title"], part["match"]) == ("甲", "weak") and 0 < part["coverage"] < 1
