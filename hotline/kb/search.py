@@ -240,7 +240,7 @@ class Snapshot:
 
         A word also matches its synonyms; the word being typed (or one the index does not know)
         also matches the words it begins, and a compound the index does not know is met through
-        its known parts. A concept weighs the IDF of its rarest known term; a word the index
+        its known parts (which cover it by half). A concept weighs the IDF of its rarest known term; a word the index
         does not know at all weighs like the rarest word (times ``unknown_share``), so a query
         about a matter the knowledge base lacks is not covered by an entry sharing its other
         words.
