@@ -1,4 +1,5 @@
-"""Commands: ``hotline kb seed`` and ``hotline hot-topics`` (registered in hotline/cli.py)."""
+"""Commands: ``hotline kb seed``, ``hotline kb evaluate`` and ``hotline hot-topics`` (registered
+in hotline/cli.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory, transaction
+from hotline.kb.evaluation import choose, figures, load_cases, run, split
 from hotline.kb.hotspots import MIN_TICKETS, RISE_FACTOR, run_hot_topics
+from hotline.kb.search import SHIPPED
 from hotline.kb.seed import seed_kb
 from hotline.services import Services, local_now
 
@@ -52,3 +55,26 @@ def hot_topics() -> None:
             f"[{state}] #{alert.id} {where} {'、'.join(alert.keywords)}："
             f"{alert.ticket_count} 件（基线周均 {alert.baseline_weekly:g}）"
         )
+
+
+@kb_app.command("evaluate")
+def evaluate(
+    choose_rule: bool = typer.Option(
+        False, "--choose", help="Choose the confidence rule on the dev half (a grid search)"
+    ),
+) -> None:
+    """Search quality on the shipped evaluation set (no database needed): recall@3, MRR, and how
+    often a no-answer query gets a strong hit or a right entry is marked weak."""
+    cases = load_cases()
+    dev, test = split(cases)
+    rule = SHIPPED
+    if choose_rule:
+        rule, _ = choose(dev)
+    typer.echo(
+        f"规则：覆盖率 ≥ {rule.strong_coverage:g} 为强匹配；仅在答复/指南中出现的词计 "
+        f"{rule.mention_credit:g}；知识库未收的词按最罕见词的 {rule.unknown_share:g} 倍计权"
+    )
+    for name, part in (("全部", cases), ("调参半（dev）", dev), ("检验半（test）", test)):
+        typer.echo(f"{name}：")
+        for line in figures(run(part, rule)).lines():
+            typer.echo(f"  {line}")

@@ -85,12 +85,15 @@ def _search(svc: Services, q: str, limit: int) -> dict[str, Any]:
                 **entries.entry_dict(found[hit.entry_id], today),
                 "score": hit.score,
                 "matched": list(hit.matched),
+                "coverage": hit.coverage,
+                "match": "strong" if hit.strong else "weak",
             }
             for hit in hits
             # An entry may have changed since the index snapshot was taken.
             if hit.entry_id in found and entries.offered(found[hit.entry_id], today)
         ]
-    return {"items": items}
+    # Without a strong hit the knowledge base has no answer: weak hits only share some words.
+    return {"items": items, "answer_found": any(item["match"] == "strong" for item in items)}
 
 
 @router.get("/api/kb/search")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from hotline.kb.search import MAX_QUERY_CHARS
+from hotline.kb.search import MAX_QUERY_CHARS, parts
 from tests.app_fixtures import Api, Clock
 from tests.kb.conftest import entry_body
 
@@ -149,3 +149,65 @@ def test_searches_while_entries_change_all_answer(api: Api, seeded: int) -> None
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_an_entry_sharing_one_word_is_weak_and_no_answer_is_said(api: Api, seeded: int) -> None:
+    reply = api.get("op", "/api/kb/search", q="社保转移").json()
+    assert reply["answer_found"] is False
+    by_title = {item["title"]: item for item in reply["items"]}
+    transfer = by_title["二手房不动产转移登记"]  # shares 转移, is about a house
+    assert transfer["match"] == "weak" and "转移" in transfer["matched"]
+    assert all(item["match"] == "weak" for item in reply["items"])
+    assert transfer["coverage"] < 0.8 and transfer["score"] > 0
+
+
+def test_a_strong_hit_means_an_answer(api: Api, seeded: int) -> None:
+    reply = api.get("op", "/api/kb/search", q="居住证怎么办").json()
+    assert reply["answer_found"] is True
+    first = reply["items"][0]
+    assert first["title"] == "居住证办理"
+    assert first["match"] == "strong" and first["coverage"] == 1.0
+    empty = api.get("op", "/api/kb/search", q="量子计算机").json()
+    assert empty == {"items": [], "answer_found": False}
+
+
+def test_synonyms_and_abbreviations_find_the_entry(api: Api, seeded: int) -> None:
+    for query, title in (
+        ("暂住证怎么办", "居住证办理"),  # the old name
+        ("户籍迁入新乡", "户口迁入新乡"),
+        ("社会保障卡在哪领", "社保卡办理与补换"),
+    ):
+        first = api.get("op", "/api/kb/search", q=query).json()["items"][0]
+        assert (first["title"], first["match"]) == (title, "strong"), query
+
+
+def test_a_word_only_mentioned_in_an_answer_covers_less_than_a_question(api: Api) -> None:
+    asked = entry_body(title="甲", questions=["电梯加装怎么申请"], answer="向街道提出。")
+    mentioned = entry_body(
+        title="乙", questions=["维修资金怎么用"], answer="电梯加装也可申请维修资金。"
+    )
+    for body in (mentioned, asked):
+        created = api.post("disp", "/api/kb/entries", body).json()
+        api.post("disp", f"/api/kb/entries/{created['id']}/publish", {"version": 1})
+    items = api.get("op", "/api/kb/search", q="电梯加装").json()["items"]
+    coverage = {item["title"]: item["coverage"] for item in items}
+    assert coverage["甲"] == 1.0 > coverage["乙"] > 0
+
+
+def test_a_compound_is_indexed_by_the_words_it_is_made_of() -> None:
+    assert parts("结婚登记") == ("结婚", "登记")
+    assert parts("医保电子凭证") == ("医保", "电子", "凭证")
+    assert "来水" not in parts("自来水")  # 自来 + 水: 来水 is no word
+    assert parts("登记") == () and parts("12345") == ()
+
+
+def test_a_word_met_only_through_its_parts_is_covered_in_part(api: Api) -> None:
+    created = api.post(
+        "disp", "/api/kb/entries", entry_body(title="甲", questions=["结婚登记怎么办"])
+    )
+    api.post("disp", f"/api/kb/entries/{created.json()['id']}/publish", {"version": 1})
+    whole = api.get("op", "/api/kb/search", q="结婚登记").json()["items"][0]
+    assert (whole["coverage"], whole["match"]) == (1.0, "strong")
+    # 结婚证 is no word of the entry: its part 结婚 is, which is not the certificate.
+    part = api.get("op", "/api/kb/search", q="结婚证").json()["items"][0]
+    assert (part["title"], part["match"]) == ("甲", "weak") and 0 < part["coverage"] < 1

@@ -95,7 +95,7 @@ export const queueLogout = () => post("/api/agents/me/logout");
 export const transcript = (uuid) => get(`/api/transcripts/${encodeURIComponent(uuid)}`);
 export const callTranscripts = (callId) => get("/api/transcripts", { call_id: callId });
 export const classify = (text) => post("/api/classify", { text });
-export const searchKnowledge = async (q) => (await get("/api/kb/search", { q })).items;
+export const searchKnowledge = (q) => get("/api/kb/search", { q });
 export const hotspots = async () => (await get("/api/hotspots")).items;
 export const callStats = (query) => get("/api/stats/calls", query);
 

@@ -326,9 +326,12 @@ async function searchKnowledge(event) {
   if (!q) return;
   const box = $("#kb-results");
   try {
-    const entries = await api.searchKnowledge(q);
-    box.replaceChildren(...(entries.length ? entries.map((entry) => el("div", { class: "kb-entry" },
+    const { items: entries, answer_found: answerFound } = await api.searchKnowledge(q);
+    // A weak hit only shares some words with the question: reading it out could misinform.
+    const noAnswer = answerFound ? [] : [el("p", { class: "note", id: "kb-no-answer" }, "知识库中没有找到答案")];
+    box.replaceChildren(...noAnswer, ...entries.map((entry) => el("div", { class: entry.match === "weak" ? "kb-entry weak" : "kb-entry" },
       el("strong", {}, entry.title || entry.questions?.[0] || ""),
+      entry.match === "weak" ? el("span", { class: "badge" }, "仅部分相关，请核实") : null,
       el("p", { class: "content" }, entry.answer),
       entry.materials?.length ? el("p", { class: "muted" }, `所需材料：${[].concat(entry.materials).join("、")}`) : null,
       el("button", {
@@ -339,7 +342,7 @@ async function searchKnowledge(event) {
           $("#type").value = "咨询";
           toast("已引用知识库答复", "ok");
         },
-      }, "引用为答复"))) : [el("p", { class: "muted" }, "没有找到相关条目。")]));
+      }, "引用为答复"))));
   } catch (error) {
     if (!api.isUnavailable(error)) return toast(explain(error), "error");
     box.replaceChildren(unavailableNote("知识库"));
