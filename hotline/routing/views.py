@@ -36,7 +36,7 @@ class SuggestionOut(BaseModel):
     """``classifier.Suggestion.to_dict()``: the routing suggestion for one text."""
 
     department: str | None = Field(description="部门代码；把握不大（uncertain）时为空")
-    top3: list[tuple[str, float]] = Field(description="最可能的三个部门及其概率")
+    top3: list[list[str | float]] = Field(description="最可能的三个部门：[部门代码, 概率]")
     type: str
     urgency: str
     emergency: str | None = Field(description="主要紧急线路（一键转接），如 110、119、120、122")
