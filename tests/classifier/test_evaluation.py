@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from classifier.evaluation import emergency_figures
 from classifier.model import Suggestion
+from classifier.training import write_model_card
 
 
 def suggested(*lines: str) -> Suggestion:
@@ -56,3 +59,31 @@ def test_rows_with_a_register_are_also_scored_per_register() -> None:
     # Nothing to count is left out, not reported as a perfect or a zero score.
     assert "emergency_false_alarm_rate" not in by_register["clean"]
     assert "emergency_linked_recall" not in figures
+
+
+def test_the_model_card_tables_the_emergency_figures_per_register(tmp_path: Path) -> None:
+    card = {
+        "created": "2026-12-08T00:00:00+00:00",
+        "label_column": "department",
+        "outputs": ["department", "emergency"],
+        "threshold": 0.4,
+        "training_data": {"source": "train.csv", "rows": 10, "skipped_rows": 0, "sha256": "0"},
+        "features": 100,
+        "training_seconds": 1.0,
+        "size_bytes": 1_000_000,
+        "libraries": {},
+        "evaluation": {
+            "source": "test.csv",
+            "sha256": "1",
+            "n": 3,
+            **emergency_figures(
+                [row("119", "clean"), row("119", "asr"), row("", "asr")],
+                [suggested("119"), suggested(), suggested()],
+            ),
+        },
+    }
+    write_model_card(card, tmp_path)
+    text = (tmp_path / "model_card.md").read_text(encoding="utf-8")
+    assert "| emergency_alarm_recall | 0.5 |" in text
+    assert "| asr | 0.0 | 0.0 | 0.0 | 1 | 0 | 1 |" in text
+    assert "| clean | 1.0 | 1.0 | — | 1 | 0 | 0 |" in text  # no calm clean row: no rate
