@@ -410,6 +410,7 @@ _COMPILED_EMERGENCY = tuple(
 )
 _EMERGENCY_INDEX = _AnchorIndex([pattern for _code, pattern in _COMPILED_EMERGENCY])
 _FIRE_TRIGGERS = {re.compile(p) for p in EMERGENCY_TRIGGERS["119"][:3]}  # burning or smoke
+_CRASH = re.compile("|".join(EMERGENCY_TRIGGERS["122"]))
 # A 119 trigger that gives way to 122 when the call also tells of a crash (a car that burns,
 # explodes or traps someone after a collision), and to 120 when someone was electrocuted.
 _YIELDS_TO_CRASH = {*_FIRE_TRIGGERS, *(re.compile(EMERGENCY_TRIGGERS["119"][i]) for i in (4, 5))}
@@ -430,6 +431,7 @@ _CALL_TRIGGERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("110", re.compile(_MISSING_PERSON)),
     ("119", re.compile(r"下(?:河|水|塘|水库)(?:游泳|洗澡|摸鱼)?[^。]{0,20}没(?:上来|出来)")),
 )
+_CALL_INDEX = _AnchorIndex([pattern for _code, pattern in _CALL_TRIGGERS])
 _COMPILED_UTILITY = tuple((code, re.compile(p)) for code, p in UTILITY_TRIGGERS.items())
 # Any utility or telecom word: a call with none of them suggests no utility line.
 _ANY_UTILITY = re.compile("|".join([*UTILITY_TRIGGERS.values(), _TELECOM.pattern]))
@@ -507,19 +509,30 @@ def detect_emergency(normalized: str) -> RuleHit | None:
     # A past marker anywhere guards every clause unless something is happening now.
     if _PAST.search(normalized) and not present:
         return None
-    for code, pattern in _CALL_TRIGGERS:
+    for index in sorted(_CALL_INDEX.live(normalized)):
+        code, pattern = _CALL_TRIGGERS[index]
         match = pattern.search(normalized)
         if match and (present or not _HYPOTHETICAL.search(match.group(0))):
             return RuleHit(code, match.group(0))
-    hits = list(_clause_hits(normalized))
-    if not hits:
+    hits = _clause_hits(normalized)
+    first = next(hits, None)
+    if first is None:
         return None
-    code, pattern, words = next((hit for hit in hits if hit[2] not in _WEAK_WORDS), hits[0])
-    if pattern in _YIELDS_TO_CRASH and any(line == "122" for line, _p, _w in hits):
+    if first[2] in _WEAK_WORDS:
+        first = next((hit for hit in hits if hit[2] not in _WEAK_WORDS), first)
+    code, pattern, words = first
+    if pattern in _YIELDS_TO_CRASH and _crash_said(normalized):
         code = "122"  # a crash that burns or traps someone: 122 first, 119 linked
     elif pattern in _YIELDS_TO_SHOCK and _SHOCK.search(normalized):
         code = "120"  # someone electrocuted where something burns: 120 first, 119 linked
     return RuleHit(code, words)
+
+
+def _crash_said(normalized: str) -> bool:
+    """A 122 trigger fires somewhere in the call (the cheap whole-call search first)."""
+    if not _CRASH.search(normalized):
+        return False
+    return any(line == "122" for line, _pattern, _words in _clause_hits(normalized))
 
 
 def detect_utility(normalized: str) -> RuleHit | None:
