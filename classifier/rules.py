@@ -437,6 +437,37 @@ _COMPILED_UTILITY = tuple((code, re.compile(p)) for code, p in UTILITY_TRIGGERS.
 _ANY_UTILITY = re.compile("|".join([*UTILITY_TRIGGERS.values(), _TELECOM.pattern]))
 
 
+# What a speech recogniser writes for an emergency word it hears (the same syllables, other
+# characters: a Vosk-like transcript), read back as the word before the triggers are tried.
+# Only spellings that are not words of their own in a call: "一车货" stays, "出了车货" is 车祸.
+HEARD_AS: dict[str, str] = {
+    "招火": "着火",
+    "叫不行": "叫不醒",
+    "叫不星": "叫不醒",
+    "不醒人事": "不省人事",
+    "就命": "救命",
+    "云倒": "晕倒",
+    "婚迷": "昏迷",
+    "昏米": "昏迷",
+    "触店": "触电",
+    "流雪": "流血",
+    "出车货": "出车祸",
+    "出了车货": "出了车祸",
+    "穿不上气": "喘不上气",
+    "落睡": "落水",
+    "跳喽": "跳楼",
+    "抢节": "抢劫",
+    "抢结": "抢劫",
+    "煤气中读": "煤气中毒",
+}
+_HEARD = re.compile("|".join(sorted(map(re.escape, HEARD_AS), key=len, reverse=True)))
+
+
+def heard_right(normalized: str) -> str:
+    """``normalized`` with the recogniser's spellings of emergency words read back as the words."""
+    return _HEARD.sub(lambda match: HEARD_AS[match.group(0)], normalized)
+
+
 def is_procedural_question(text: str) -> bool:
     """The call asks how to do something (a consultation), and nothing is happening now."""
     return bool(_PROCEDURAL.search(text)) and not _PRESENT.search(text)
@@ -452,6 +483,7 @@ def _live_triggers(text: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
 def emergency_guarded(text: str) -> bool:
     """True when the text negates a trigger or reads as past, hypothetical or procedural, and
     has no present cue; the model's emergency guess is then not trusted."""
+    text = heard_right(text)
     if _CALM_NOW.search(text):
         return True
     if _PRESENT.search(text):
@@ -503,6 +535,7 @@ def _clause_hits(normalized: str) -> Iterator[tuple[str, re.Pattern[str], str]]:
 
 def detect_emergency(normalized: str) -> RuleHit | None:
     """The emergency line a present danger in ``normalized`` calls for, or None."""
+    normalized = heard_right(normalized)
     if is_procedural_question(normalized) or _CALM_NOW.search(normalized):
         return None
     present = _PRESENT.search(normalized)
@@ -555,6 +588,7 @@ def emergency_lines(primary: str | None, normalized: str) -> list[str]:
     with someone hurt and trapped: 122, 120, 119); [] without a primary line."""
     if primary is None:
         return []
+    normalized = heard_right(normalized)
     lines = [primary]
     for line, linked, situation, also in _LINKED:
         if line != primary or linked in lines or not situation.search(normalized):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from classifier.rules import (
+    HEARD_AS,
     detect_emergency,
     detect_utility,
     emergency_lines,
@@ -251,3 +252,43 @@ def test_no_primary_line_no_lines() -> None:
 )
 def test_linked_lines_follow_what_the_call_says(primary: str, text: str, lines: list[str]) -> None:
     assert emergency_lines(primary, normalize(text)) == lines
+
+
+def test_each_heard_spelling_sounds_like_its_word() -> None:
+    pypinyin = pytest.importorskip("pypinyin")
+
+    def readings(text: str) -> list[set[str]]:  # every toneless reading of each character
+        style = pypinyin.Style.NORMAL
+        return [set(pypinyin.pinyin(char, style=style, heteronym=True)[0]) for char in text]
+
+    for heard, word in HEARD_AS.items():
+        pairs = zip(readings(heard), readings(word), strict=True)
+        assert all(a & b for a, b in pairs), (heard, word)
+
+
+@pytest.mark.parametrize(
+    ("transcript", "lines"),
+    [
+        ("喂 我 爸 在 沙发 上 叫 不 行 了 脸 都 白 了", ["120"]),
+        ("楼 下 饭店 招 火 了 烟 老 大 了", ["119"]),
+        ("出 了 车货 了 有 个 人 腿 上 流 雪", ["122", "120"]),
+        ("我 奶奶 突然 婚 迷 了 不省人事", ["120"]),
+    ],
+)
+def test_a_recogniser_s_homophones_still_raise_the_alarm(transcript: str, lines: list[str]) -> None:
+    normalized = normalize(transcript)
+    hit = detect_emergency(normalized)
+    assert hit is not None, transcript
+    assert emergency_lines(hit.code, normalized) == lines
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "拉了一车货到市场上卖，被城管罚款",
+        "工地上开着货车拉土，尘土飞扬",
+        "我家孩子高中读书，想问转学手续",
+    ],
+)
+def test_the_heard_spellings_leave_ordinary_words_alone(text: str) -> None:
+    assert detect_emergency(normalize(text)) is None
