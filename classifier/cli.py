@@ -62,7 +62,11 @@ def train(
     )
     if "evaluation" in card:
         evaluation = card["evaluation"]
-        typer.echo(f"held-out accuracy {evaluation['accuracy']}, macro-F1 {evaluation['macro_f1']}")
+        alarm = evaluation.get("emergency_alarm_recall")
+        typer.echo(
+            (f"held-out emergency alarm recall {alarm}, " if alarm is not None else "held-out ")
+            + f"accuracy {evaluation['accuracy']}, macro-F1 {evaluation['macro_f1']}"
+        )
 
 
 @app.command("eval")

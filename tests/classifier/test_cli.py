@@ -51,6 +51,7 @@ def test_train_writes_a_model_with_its_card(
         assert (out / name).is_file(), name
     card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
     assert 0 < card["evaluation"]["accuracy"] <= 1
+    assert result.stdout.splitlines()[-1].startswith("held-out emergency alarm recall ")
 
 
 def test_eval_json(small_model_dir: Path) -> None:
