@@ -62,7 +62,11 @@ def train(
     )
     if "evaluation" in card:
         evaluation = card["evaluation"]
-        typer.echo(f"held-out accuracy {evaluation['accuracy']}, macro-F1 {evaluation['macro_f1']}")
+        alarm = evaluation.get("emergency_alarm_recall")
+        typer.echo(
+            (f"held-out emergency alarm recall {alarm}, " if alarm is not None else "held-out ")
+            + f"accuracy {evaluation['accuracy']}, macro-F1 {evaluation['macro_f1']}"
+        )
 
 
 @app.command("eval")
@@ -75,8 +79,9 @@ def evaluate_command(
         Path | None, typer.Option("--report-dir", help="also write report files here")
     ] = None,
 ) -> None:
-    """Score a model: accuracy, macro-F1, top-3 accuracy, per-class report, confusion matrix."""
-    from classifier.evaluation import confusion_text, evaluate, write_report
+    """Score a model: emergency figures (alarm recall first), accuracy, macro-F1, top-3
+    accuracy, per-class report, confusion matrix."""
+    from classifier.evaluation import confusion_text, emergency_lines_text, evaluate, write_report
 
     try:
         rows = read_labelled_csv(data, label_column).rows
@@ -92,6 +97,8 @@ def evaluate_command(
             )
         )
         return
+    for line in emergency_lines_text(report):  # alarm recall first
+        typer.echo(line)
     for key in ("n", "accuracy", "macro_f1", "top3_accuracy", "coverage", "confident_accuracy"):
         typer.echo(f"{key}: {report[key]}")
     typer.echo(report["per_class_text"])

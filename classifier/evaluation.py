@@ -1,15 +1,67 @@
-"""Evaluation: accuracy, macro-F1, top-3 accuracy, per-class report and confusion matrix."""
+"""Evaluation: the emergency figures first (alarm recall, primary line, linked lines, false
+alarms), then accuracy, macro-F1, top-3 accuracy, per-class report and confusion matrix."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
 if TYPE_CHECKING:
-    from classifier.model import RoutingModel
+    from classifier.model import RoutingModel, Suggestion
+
+REGISTER_COLUMN = "register"  # clean / spoken / asr, in the evaluation sets that carry it
+
+
+def _emergency_scores(pairs: list[tuple[dict[str, str], Suggestion]]) -> dict[str, Any]:
+    """The four emergency figures over (row, suggestion) pairs; a figure with nothing to count
+    (no emergency, no linked line, no calm row) is left out rather than reported as 0 or 1."""
+    real = [(row, s) for row, s in pairs if row.get("emergency")]
+    calm = [s for row, s in pairs if not row.get("emergency")]
+    linked = [
+        (line, s) for row, s in real for line in (row.get("lines") or "").split()[1:]
+    ]  # the true linked lines, each with the suggestion that should name it
+    scores: dict[str, Any] = {}
+    if real:
+        # The operator is alerted even where the suggested line is not the right one.
+        scores["emergency_alarm_recall"] = round(
+            sum(s.emergency is not None for _, s in real) / len(real), 4
+        )
+        scores["emergency_primary_accuracy"] = round(
+            sum(s.emergency == row["emergency"] for row, s in real) / len(real), 4
+        )
+    if linked:
+        scores["emergency_linked_recall"] = round(
+            sum(line in s.emergency_lines for line, s in linked) / len(linked), 4
+        )
+    if calm:
+        scores["emergency_false_alarm_rate"] = round(
+            sum(s.emergency is not None for s in calm) / len(calm), 4
+        )
+    scores |= {"emergencies": len(real), "linked_lines": len(linked), "calm": len(calm)}
+    return scores
+
+
+def emergency_figures(
+    rows: Sequence[dict[str, str]], suggestions: Sequence[Suggestion]
+) -> dict[str, Any]:
+    """Alarm recall (an alarm on any line), primary-line accuracy, linked-line recall (the share
+    of the true linked lines of ``lines`` found in ``emergency_lines``) and false-alarm rate,
+    overall and, when the rows carry a ``register`` column, per register (``by_register``)."""
+    pairs = list(zip(rows, suggestions, strict=True))
+    figures = _emergency_scores(pairs)
+    registers = sorted({row.get(REGISTER_COLUMN) or "" for row in rows} - {""})
+    if registers:
+        figures["emergency_by_register"] = {
+            register: _emergency_scores(
+                [(row, s) for row, s in pairs if row.get(REGISTER_COLUMN) == register]
+            )
+            for register in registers
+        }
+    return figures
 
 
 def evaluate(model: RoutingModel, rows: list[dict[str, str]], label_column: str) -> dict[str, Any]:
@@ -18,12 +70,14 @@ def evaluate(model: RoutingModel, rows: list[dict[str, str]], label_column: str)
     if not rows:
         raise ValueError("nothing to evaluate: no labelled rows")
     suggestions = model.predict_many([row["text"] for row in rows])
+    # Alarm recall is the first figure of every report: a missed emergency is the worst error.
+    report: dict[str, Any] = emergency_figures(rows, suggestions) if "emergency" in rows[0] else {}
     truth = [row[label_column] for row in rows]
     predicted = [s.top3[0][0] if s.top3 else "" for s in suggestions]
     in_top3 = [t in {code for code, _ in s.top3} for t, s in zip(truth, suggestions, strict=True)]
     confident = [i for i, s in enumerate(suggestions) if not s.uncertain]
     labels = sorted(set(truth) | (set(predicted) - {""}))
-    report: dict[str, Any] = {
+    report |= {
         "n": len(rows),
         "accuracy": round(accuracy_score(truth, predicted), 4),
         "macro_f1": round(
@@ -42,23 +96,6 @@ def evaluate(model: RoutingModel, rows: list[dict[str, str]], label_column: str)
         if scored:
             correct = sum(label == getattr(s, column) for label, s in scored)
             report[f"{column}_accuracy"] = round(correct / len(scored), 4)
-    if "emergency" in rows[0]:
-        pairs = [
-            (r.get("emergency") or None, s.emergency)
-            for r, s in zip(rows, suggestions, strict=True)
-        ]
-        real = [p for p in pairs if p[0]]
-        calm = [p for p in pairs if not p[0]]
-        if real:
-            report["emergency_recall"] = round(sum(t == p for t, p in real) / len(real), 4)
-            # The operator is alerted even where the suggested line is not the right one.
-            report["emergency_alarm_recall"] = round(
-                sum(p is not None for _, p in real) / len(real), 4
-            )
-        if calm:
-            report["emergency_false_alarm_rate"] = round(
-                sum(p is not None for _, p in calm) / len(calm), 4
-            )
     report["per_class"] = classification_report(
         truth, predicted, labels=labels, output_dict=True, zero_division=0
     )
@@ -70,6 +107,15 @@ def evaluate(model: RoutingModel, rows: list[dict[str, str]], label_column: str)
         "matrix": confusion_matrix(truth, predicted, labels=labels).tolist(),
     }
     return report
+
+
+def emergency_lines_text(report: dict[str, Any]) -> list[str]:
+    """The emergency figures as ``key: value`` lines, overall then per register."""
+    lines = [f"{key}: {value}" for key, value in report.items() if key.startswith("emergency_")
+             and not isinstance(value, dict)]  # fmt: skip
+    for register, scores in report.get("emergency_by_register", {}).items():
+        lines.append(f"[{register}] " + ", ".join(f"{k}: {v}" for k, v in scores.items()))
+    return lines
 
 
 def confusion_text(labels: list[str], matrix: list[list[int]]) -> str:

@@ -71,6 +71,8 @@ class Suggestion:
     reason: str | None
     evidence: list[str] = field(default_factory=list)
     truncated: bool = False
+    # Every line to alert, primary (``emergency``) first; [] when there is no emergency.
+    emergency_lines: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -225,6 +227,7 @@ class RoutingModel:
                     uncertain=uncertain,
                     reason=reason,
                     evidence=list(dict.fromkeys(evidence))[:EVIDENCE_SIZE],
+                    emergency_lines=rules.emergency_lines(emergency, text),
                 )
             )
         return suggestions

@@ -158,6 +158,24 @@ def save_with_card(
     return card
 
 
+def _register_table(by_register: dict[str, dict[str, Any]]) -> list[str]:
+    """The emergency figures per register (clean, spoken, asr) as a Markdown table."""
+    if not by_register:
+        return []
+    keys = list(dict.fromkeys(key for scores in by_register.values() for key in scores))
+    return [
+        "",
+        "Emergency figures per register:",
+        "",
+        "| register | " + " | ".join(keys) + " |",
+        "|---|" + "---|" * len(keys),
+        *(
+            f"| {register} | " + " | ".join(str(scores.get(key, "—")) for key in keys) + " |"
+            for register, scores in by_register.items()
+        ),
+    ]
+
+
 def write_model_card(card: dict[str, Any], out_dir: Path) -> None:
     (out_dir / "model_card.json").write_text(
         json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -191,6 +209,7 @@ def write_model_card(card: dict[str, Any], out_dir: Path) -> None:
                 for key, value in evaluation.items()
                 if isinstance(value, int | float) and key != "n"
             ),
+            *_register_table(evaluation.get("emergency_by_register", {})),
             "",
             "Per-class report: `classification_report.txt`; confusion matrix: "
             "`confusion_matrix.txt` and `confusion_matrix.png`.",

@@ -32,16 +32,37 @@ class ClassifyIn(BaseModel):
     text: str = Field(max_length=MAX_REQUEST_CHARS)
 
 
+class SuggestionOut(BaseModel):
+    """``classifier.Suggestion.to_dict()``: the routing suggestion for one text."""
+
+    department: str | None = Field(description="部门代码；把握不大（uncertain）时为空")
+    top3: list[list[str | float]] = Field(description="最可能的三个部门：[部门代码, 概率]")
+    type: str
+    urgency: str
+    emergency: str | None = Field(description="主要紧急线路（一键转接），如 110、119、120、122")
+    emergency_lines: list[str] = Field(
+        default_factory=list, description="需通知的全部紧急线路，主要线路在前；无紧急情况时为空"
+    )
+    utility: str | None
+    division: str | None
+    place: str | None
+    uncertain: bool
+    reason: str | None
+    evidence: list[str]
+    truncated: bool
+
+
 @router.post("/classify")
 def classify(
     body: ClassifyIn,
     _who: Principal = Depends(CENTRE),
     svc: Services = Depends(services),
-) -> dict[str, Any]:
-    """The routing suggestion for a text (blank text → uncertain with a reason)."""
+) -> SuggestionOut:
+    """The routing suggestion for a text (blank text → uncertain with a reason); an emergency
+    names its primary line (``emergency``) and every line to alert (``emergency_lines``)."""
     if svc.router is None:
         raise ClassifierUnavailable("分类模型未加载，请联系管理员（HOTLINE_CLASSIFIER_MODEL）")
-    return svc.router.suggest(body.text)
+    return SuggestionOut.model_validate(svc.router.suggest(body.text))
 
 
 @router.get("/routing/corrections")

@@ -51,6 +51,7 @@ def test_train_writes_a_model_with_its_card(
         assert (out / name).is_file(), name
     card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
     assert 0 < card["evaluation"]["accuracy"] <= 1
+    assert result.stdout.splitlines()[-1].startswith("held-out emergency alarm recall ")
 
 
 def test_eval_json(small_model_dir: Path) -> None:
@@ -61,6 +62,14 @@ def test_eval_json(small_model_dir: Path) -> None:
     for key in ("accuracy", "macro_f1", "top3_accuracy"):
         assert 0.0 < report[key] <= 1.0
     assert report["top3_accuracy"] >= report["accuracy"]
+    # Alarm recall is the first figure of the report.
+    assert next(iter(report)) == "emergency_alarm_recall"
+
+
+def test_eval_prints_the_emergency_figures_first(small_model_dir: Path) -> None:
+    result = run_cli("eval", TEST_CSV, "--model", small_model_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("emergency_alarm_recall: ")
 
 
 def test_predict_one_text(small_model_dir: Path) -> None:
@@ -75,16 +84,18 @@ def test_predict_one_text(small_model_dir: Path) -> None:
 
 
 def test_predict_jsonl(tmp_path: Path, small_model_dir: Path) -> None:
-    texts = ["楼道里全是烟", "", "我们小区停水了"]
+    texts = ["楼道里全是烟", "", "我们小区停水了", "三楼着火了，屋里还有个老人出不来"]
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps({"text": t}) for t in texts) + "\n", encoding="utf-8")
     result = run_cli("predict", "--jsonl", source, "--model", small_model_dir)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(lines) == 3
+    assert len(lines) == 4
     assert lines[0]["emergency"] == "119"
     assert lines[1]["uncertain"] is True
     assert lines[2]["utility"] == "WATER"
+    # The contract's addition: every line to alert, primary first; [] without an emergency.
+    assert [line["emergency_lines"] for line in lines] == [["119"], [], [], ["119", "120"]]
 
 
 def test_label_column_trains_on_another_column(tmp_path: Path, small_train_csv: Path) -> None:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.rules import detect_emergency, detect_utility, model_alarm_excused
+from classifier.rules import (
+    HEARD_AS,
+    detect_emergency,
+    detect_utility,
+    emergency_lines,
+    model_alarm_excused,
+)
 from classifier.text import normalize
 
 INDIRECT_EMERGENCIES = [
@@ -155,3 +161,142 @@ def test_something_that_will_not_light_excuses_a_model_fire_alarm_only() -> None
     # The rules still hear a real fire in the same call.
     hit = detect_emergency(normalize("车打不着火了，发动机那块冒烟了，快来人"))
     assert hit is not None and hit.code == "119"
+
+
+# Every situation of issue 18 §1, in new wordings (not corpus rows): direct, indirect, spoken,
+# Henan dialect and spaced recogniser-style text, each with all the lines to alert.
+SITUATIONS_WITH_LINES = [
+    # fire and smoke; people inside → 120 too
+    ("对面饭店的招牌着火了，火苗往上蹿", ["119"]),
+    ("俺 家 屋 里 冒 烟 了 俺 娘 还 在 里 面 没 出 来", ["119", "120"]),
+    # gas: 119 (filed RQ), 120 when someone is dizzy
+    ("厨房一股很冲的液化气味，我婆婆说头晕", ["119", "120"]),
+    ("单元楼道里天然气味好大，不知道谁家漏了", ["119"]),
+    # carbon monoxide: 120 first, 119 linked
+    ("屋里生着煤炉子，我爹躺床上喊不醒了", ["120", "119"]),
+    # missing people (a child, an elderly person with dementia)
+    ("俺孙女在超市门口找不着了，才四岁，到处都找不到", ["110"]),
+    ("我奶奶有老年痴呆，中午自己出门了到现在都没回来", ["110"]),
+    # someone in the water: 119 and 120
+    ("有个小孩掉进池塘里了，在水里扑腾", ["119", "120"]),
+    # electric shock: 120, 119 while still on the wire
+    ("我表哥被电打了，手还粘在电线上下不来", ["120", "119"]),
+    ("工地上一个工人触电了，闸已经拉了，人躺着不动", ["120"]),
+    # a fall; a threat to jump (110, 119, 120)
+    ("俺爷爷从房顶上摔下来了，头上流血", ["120"]),
+    ("有个姑娘坐在大桥护栏上哭，说不想活了", ["110", "119", "120"]),
+    # violence, a weapon, domestic violence; 120 when someone is hurt
+    ("楼下烧烤摊有人拿着啤酒瓶打架，有个人头破了", ["110", "120"]),
+    ("隔壁男的又在打老婆，女的一直喊救命", ["110"]),
+    # trapped: a lift, a collapse (120 when hurt)
+    ("电梯卡在九楼下不去也上不来，里面有俩孩子", ["119"]),
+    ("村里老房子塌了，有人被压在下面了", ["119", "120"]),
+    # traffic: 122, 120 when hurt, 119 when trapped in a vehicle or a vehicle burns
+    ("两辆车撞了，一个司机卡在车里出不来，头上在流血", ["122", "120", "119"]),
+    ("刚 才 一 辆 车 把 骑 电动车 的 撞 倒 了 人 躺 地上 不 动", ["122", "120"]),
+    # sudden illness
+    ("俺爹胸口疼得厉害，满头大汗", ["120"]),
+    ("我老婆突然抽起来了，叫也叫不醒", ["120"]),
+    # poisoning; 110 when someone poisoned someone on purpose
+    ("孩子把家里的老鼠药当糖吃了", ["120"]),
+    ("有人往我们家水缸里下毒，一家人喝了都在吐", ["120", "110"]),
+    # floods and landslides
+    ("山上滑坡了，石头把一户人家的房子埋了，有人被埋在里面", ["119", "120"]),
+    # found missed in a fresh set written after the rules (then fixed)
+    ("有个人在河里挣扎，眼看就要沉下去了", ["119", "120"]),
+    ("电梯从八楼突然掉到三楼才停，我们被关在里面了，有个老太太喘不上气", ["119", "120"]),
+    ("我婆婆把农药当饮料喝了，现在一直吐", ["120"]),
+    ("我闺女被人拉上一辆面包车带走了，车往北开了", ["110"]),
+]
+
+# Near misses: past events, safety questions, hazards not happening now, consultations,
+# figurative words — and something over by now.
+NEAR_MISSES = [
+    "上个月我家电动车着过火，想问问保险能不能赔",
+    "请问一下家里装的燃气报警器多久要换一次",
+    "楼道里堆了好多纸箱子，万一着火人都跑不出去",
+    "电梯年检合格证过期了还在用，物业也不管",
+    "前两天老人走丢过一次，想办个防走失手环",
+    "商场门口天天喊跳楼价，喇叭吵死人",
+    "新开的火锅店生意火爆，天天在人行道上排队",
+    "快递丢了客服也不管，我都气炸了",
+    "暖气烧得热得要命，能不能调低一点",
+    "燃气热水器洗澡时有点头晕，开窗以后就好了，热水器是不是该换了",
+    "孩子昨天误吞了一颗纽扣，去医院取出来了，想投诉玩具质量",
+    "学校组织防溺水教育，想问问河边有没有人巡逻",
+    "车被刮了一道印子，对方已经赔钱走了",
+    "消防通道被私家车占了，怕着火了消防车进不来",
+    "有人把我拉进一个理财微信群，已经好几个人被骗了",
+]
+
+
+@pytest.mark.parametrize(("text", "lines"), SITUATIONS_WITH_LINES)
+def test_each_situation_raises_its_lines_primary_first(text: str, lines: list[str]) -> None:
+    normalized = normalize(text)
+    hit = detect_emergency(normalized)
+    assert hit is not None, text
+    assert emergency_lines(hit.code, normalized) == lines
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_near_misses_raise_no_alarm(text: str) -> None:
+    assert detect_emergency(normalize(text)) is None
+
+
+def test_no_primary_line_no_lines() -> None:
+    assert emergency_lines(None, normalize("两辆车撞了，司机卡在车里")) == []
+
+
+@pytest.mark.parametrize(
+    ("primary", "text", "lines"),
+    [
+        # Linked lines only from what is said now: not negated, past or feared.
+        ("122", "追尾了，人都没事，车在路中间", ["122"]),
+        ("122", "撞车了，万一有人受伤就麻烦了", ["122"]),
+        ("119", "仓库着火了，里面的人都跑出来了", ["119"]),
+        # The model's primary line gets its linked lines from the same rules.
+        ("110", "有人站在楼顶边上", ["110", "119", "120"]),
+    ],
+)
+def test_linked_lines_follow_what_the_call_says(primary: str, text: str, lines: list[str]) -> None:
+    assert emergency_lines(primary, normalize(text)) == lines
+
+
+def test_each_heard_spelling_sounds_like_its_word() -> None:
+    pypinyin = pytest.importorskip("pypinyin")
+
+    def readings(text: str) -> list[set[str]]:  # every toneless reading of each character
+        style = pypinyin.Style.NORMAL
+        return [set(pypinyin.pinyin(char, style=style, heteronym=True)[0]) for char in text]
+
+    for heard, word in HEARD_AS.items():
+        pairs = zip(readings(heard), readings(word), strict=True)
+        assert all(a & b for a, b in pairs), (heard, word)
+
+
+@pytest.mark.parametrize(
+    ("transcript", "lines"),
+    [
+        ("喂 我 爸 在 沙发 上 叫 不 行 了 脸 都 白 了", ["120"]),
+        ("楼 下 饭店 招 火 了 烟 老 大 了", ["119"]),
+        ("出 了 车货 了 有 个 人 腿 上 流 雪", ["122", "120"]),
+        ("我 奶奶 突然 婚 迷 了 不省人事", ["120"]),
+    ],
+)
+def test_a_recogniser_s_homophones_still_raise_the_alarm(transcript: str, lines: list[str]) -> None:
+    normalized = normalize(transcript)
+    hit = detect_emergency(normalized)
+    assert hit is not None, transcript
+    assert emergency_lines(hit.code, normalized) == lines
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "拉了一车货到市场上卖，被城管罚款",
+        "工地上开着货车拉土，尘土飞扬",
+        "我家孩子高中读书，想问转学手续",
+    ],
+)
+def test_the_heard_spellings_leave_ordinary_words_alone(text: str) -> None:
+    assert detect_emergency(normalize(text)) is None

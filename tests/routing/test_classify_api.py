@@ -37,6 +37,24 @@ def test_an_emergency_phrase_gives_the_emergency_line(api, text: str, line: str)
     assert body["urgency"] == "紧急"
 
 
+def test_an_emergency_names_every_line_to_alert_primary_first(api) -> None:  # type: ignore[no-untyped-def]
+    # The linked lines come from the rules, so this holds for the shipped model too.
+    crash = "路口两辆车撞了，有个人卡在车里出不来，头上一直在流血"
+    body = api.post("op", "/api/classify", {"text": crash}).json()
+    assert body["emergency"] == "122"
+    assert body["emergency_lines"] == ["122", "120", "119"]
+    calm = api.post("op", "/api/classify", {"text": NIGHT_PILING}).json()
+    assert calm["emergency_lines"] == []
+
+
+def test_the_openapi_schema_documents_the_suggestion_with_its_lines(client) -> None:  # type: ignore[no-untyped-def]
+    operation = client.get("/openapi.json").json()["paths"]["/api/classify"]["post"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/SuggestionOut"}
+    fields = client.get("/openapi.json").json()["components"]["schemas"]["SuggestionOut"]
+    assert {"emergency", "emergency_lines", "top3", "department"} <= set(fields["properties"])
+
+
 @pytest.mark.parametrize("text", ["", "   ", "。。。"])
 def test_blank_text_is_uncertain_with_a_reason(api, text: str) -> None:  # type: ignore[no-untyped-def]
     reply = api.post("sup", "/api/classify", {"text": text})
@@ -62,6 +80,11 @@ def test_ticket_creation_stores_the_suggestion_beside_the_choice(api) -> None:  
     assert ticket["suggestion"]["division"] == "HQ"
     assert ticket["suggested_department"] == "ZJ"
     assert ticket["chosen_department"] == "HB"
+
+
+def test_a_stored_emergency_suggestion_keeps_its_lines(api) -> None:  # type: ignore[no-untyped-def]
+    ticket = api.create("op", content="有个男的站在楼顶边上说要往下跳", department="GA")
+    assert ticket["suggestion"]["emergency_lines"] == ["110", "119", "120"]
 
 
 def test_without_a_model_the_app_starts_and_says_so(

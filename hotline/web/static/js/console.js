@@ -260,16 +260,28 @@ function choose(select, value) {
   if (value && [...select.options].some((o) => o.value === value)) select.value = value;
 }
 
-function showEmergency(code, reason) {
-  const target = transferTargets.find((t) => t.code === code);
-  if (!target) return;
-  $("#emergency-text").textContent = `紧急情况：${reason}——请立即转接 ${target.name}`;
-  const button = $("#emergency-transfer");
-  button.textContent = `一键转接 ${target.number || target.code}（三方）`;
-  button.onclick = () => {
+// The primary line is the one-key (attended) transfer; the other lines to alert sit beside it,
+// each a button of its own, named as the transfer buttons are.
+function emergencyButton(target, props, text) {
+  const transferNow = () => {
     $("#attended").checked = true;
     transfer(target);
   };
+  return el("button", { type: "button", ...props, onclick: transferNow }, text);
+}
+
+function showEmergency(lines, reason) {
+  const [primary, ...linked] = lines
+    .map((code) => transferTargets.find((t) => t.code === code))
+    .filter(Boolean);
+  if (!primary) return;
+  $("#emergency-text").textContent = `紧急情况：${reason}——请立即转接 ${primary.name}`;
+  $("#emergency-transfer").replaceWith(emergencyButton(primary, { id: "emergency-transfer" },
+    `一键转接 ${primary.number || primary.code}（三方）`));
+  show($("#emergency-linked"), linked.length ? "同时通知" : null, linked.map((target) =>
+    emergencyButton(target, { "data-line": target.code, title: `${target.code}：${target.when}` },
+      target.number ? `${target.name} ${target.number}` : target.name)));
+  $("#emergency-linked").hidden = !linked.length;
   $("#emergency").hidden = false;
 }
 
@@ -300,8 +312,13 @@ async function showSuggestion(result) {
     evidence.length ? el("p", { class: "evidence" }, "依据：", evidence.map((w) => el("mark", {}, w))) : null,
     el("button", { type: "button", class: "primary", id: "accept-suggestion", onclick: acceptAll }, "一键采纳"),
   );
-  if (result.emergency) showEmergency(result.emergency, evidence.join("、") || "来电内容");
-  else $("#emergency").hidden = true;
+  if (result.emergency) {
+    // emergency_lines: every line to alert, primary first (older servers send only emergency).
+    const lines = result.emergency_lines?.length ? result.emergency_lines : [result.emergency];
+    showEmergency(lines, evidence.join("、") || "来电内容");
+  } else {
+    $("#emergency").hidden = true;
+  }
   if (result.utility) {
     $("#suggestions").append(el("p", { class: "note" }, `公用事业诉求，可转接 ${result.utility}`));
   }
