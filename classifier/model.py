@@ -16,8 +16,8 @@ import numpy as np
 
 from classifier import rules
 from classifier.features import CHARS, RoutingPipeline
-from classifier.places import extract_places
-from classifier.text import normalize, warm_up
+from classifier.places import PlaceMatch, extract_places
+from classifier.text import normalize, stop_words, warm_up
 
 MODEL_ENV = "HOTLINE_CLASSIFIER_MODEL"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,22 @@ EMERGENCY_MODEL_OVERRULES_GUARDS = 0.7
 UTILITY_MODEL_MIN_PROBABILITY = 0.5
 EVIDENCE_SIZE = 8
 _READABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
 _NOT_WORD = re.compile(r"[\W_]+")
+# A number with an optional measure word is a quantity, never evidence ("十二个", "好几米",
+# "三百多块", "12345"): jieba's dictionary, which the stop-word list comes from, cannot list them all.
+_QUANTITY = re.compile(
+    r"[第每好近约]?(?:[0-9.]+|[零〇一二两三四五六七八九十百千万亿几多半俩仨]+)[多余来]?"
+    r"(?:[个家下次辆天年月日号点岁回趟遍件条只张间套层栋楼户人口块元米斤吨亩度分秒周位名台"
+    r"盏棵根瓶包盒碗袋片段道声步头场群批份本颗截堆]|分钟|小时|公里|平方)?[多余来半]?"
+)
+
+
+def is_content_word(word: str) -> bool:
+    """Whether ``word`` can say what a call is about: two characters or more (a lone character
+    explains nothing), not a stop word (:func:`classifier.text.stop_words`: 我们, 已经, 现在,
+    好几 …) and not a quantity (一家, 十二个)."""
+    return len(word) >= 2 and word not in stop_words() and not _QUANTITY.fullmatch(word)
 
 
 def default_model_dir() -> Path:
@@ -206,7 +221,11 @@ class RoutingModel:
             best_code, best_probability = top3[0]
             uncertain = best_probability < self.threshold
             reason = None
-            if uncertain:
+            # Alarm words ("救命") are a request in themselves; the model's alarm is not proof.
+            if not emergency_hit:
+                reason = self._not_a_request(text, rows.row(row)[0], place)
+                uncertain = uncertain or reason is not None
+            if uncertain and reason is None:
                 runner_up = f"，其次 {top3[1][0]} {top3[1][1]:.2f}" if len(top3) > 1 else ""
                 reason = (
                     f"最可能的部门 {best_code} 置信度 {best_probability:.2f}"
@@ -228,6 +247,24 @@ class RoutingModel:
                 )
             )
         return suggestions
+
+    def _not_a_request(self, text: str, indices: np.ndarray, place: PlaceMatch) -> str | None:
+        """Why ``text`` reads as no request at all — no Chinese ("hello", "123456", keyboard
+        mash), or no word the model knows beyond greetings, fillers and a place name ("喂喂喂",
+        "哈哈哈", "红旗区") — or None when it says something."""
+        if not _CHINESE.search(text):
+            return "文本中没有中文内容（像是测试、号码或乱码），请接线员核实来电诉求"
+        named = [part for part in (place.division_text, place.place) if part]
+        content = [
+            str(term)
+            for term in self._evidence_terms[indices[self._is_evidence[indices]]]
+            if not any(term in part for part in named)
+        ]
+        if content:
+            return None
+        if named:
+            return f"文本只有地名（{'、'.join(named)}），没有说明诉求，请接线员补充"
+        return "文本只有问候、语气词或无意义的字，没有可识别的诉求，请接线员补充"
 
     def _model_emergencies(
         self, texts: list[str], probabilities: dict[str, np.ndarray]
@@ -293,13 +330,13 @@ class RoutingModel:
 
     def _readable_terms(self) -> np.ndarray:
         """Each feature column's term as evidence an operator can read, or "" where it is none:
-        a lone character explains nothing, and a character n-gram only counts where it is a
+        a content word (:func:`is_content_word`), and a character n-gram only where it is a
         dictionary word ("拿刀", not "刀在")."""
         terms = np.full(self.pipeline.n_features, "", dtype=object)
         dictionary = self.pipeline.dictionary
         for block in self.pipeline.blocks:
             names = [_NOT_WORD.sub("", term) for term in block.vocabulary]
-            readable = np.array([len(name) >= 2 for name in names], dtype=bool)
+            readable = np.array([is_content_word(name) for name in names], dtype=bool)
             if block.analyzer == CHARS and dictionary is not None:
                 readable &= dictionary.are_words(list(block.vocabulary))
             columns = np.fromiter(block.vocabulary.values(), dtype=np.int64) + block.offset
