@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
-from classifier.text import jieba, tokenize
+from classifier.text import jieba, normalize, tokenize, tokenize_many_normalized
 
 # Words at least this frequent in jieba's dictionary may stand in for a whole word (物业 → 无业,
 # 37).
@@ -134,10 +134,11 @@ def _tables() -> _Tables:
     )
 
 
-def syllables(text: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)  # words recur: most of the noise model's time otherwise
+def syllables(text: str) -> tuple[str, ...]:
     """One toneless pinyin syllable per character of an all-Chinese ``text`` (read in context:
     行业 → hang ye)."""
-    return lazy_pinyin(text, style=Style.NORMAL)
+    return tuple(lazy_pinyin(text, style=Style.NORMAL))
 
 
 def near_syllables(syllable: str) -> list[str]:
@@ -182,16 +183,18 @@ def near_homophone(char: str, syllable: str, rng: random.Random) -> str | None:
 
 def word_homophone(word: str, rng: random.Random) -> str | None:
     """A common two-character dictionary word read like ``word`` (any tones), or None."""
+    candidates = _word_homophones(word)
+    return _pick(rng, candidates, [_tables().words[c] for c in candidates])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_homophones(word: str) -> tuple[str, ...]:
     if len(word) != 2 or not _CJK_WORD.fullmatch(word):
-        return None
+        return ()
     tables = _tables()
     options = [tables.chars_by_syllable.get(syllable, ((), ()))[0] for syllable in syllables(word)]
-    candidates = [
-        "".join(chars)
-        for chars in itertools.product(*options)
-        if "".join(chars) != word and "".join(chars) in tables.words
-    ]
-    return _pick(rng, candidates, [tables.words[c] for c in candidates])
+    spelled = ("".join(chars) for chars in itertools.product(*options))
+    return tuple(other for other in spelled if other != word and other in tables.words)
 
 
 def _digit_by_digit(digits: str, phone: bool) -> str:
@@ -263,7 +266,10 @@ def spoken_numbers(text: str) -> str:
 def add_noise(text: str, profile: NoiseProfile, rng: random.Random) -> str:
     """``text`` as a recogniser might have written it: numbers spoken, words separated by
     spaces, no punctuation, and ``profile``'s errors drawn from ``rng``."""
-    words = tokenize(spoken_numbers(text))
+    return _heard_words(tokenize(spoken_numbers(text)), profile, rng)
+
+
+def _heard_words(words: Sequence[str], profile: NoiseProfile, rng: random.Random) -> str:
     heard: list[str] = []
     for word in words:
         if rng.random() < profile.filler:
@@ -297,5 +303,10 @@ def _heard_chars(word: str, profile: NoiseProfile, rng: random.Random) -> list[s
 
 def noisy_texts(texts: Sequence[str], profile: NoiseProfile, seed: int) -> list[str]:
     """:func:`add_noise` for each text, with a generator seeded by ``seed`` and the text itself:
-    the same text and seed always give the same result, whatever else is in the batch."""
-    return [add_noise(text, profile, random.Random(f"{seed}\x1f{text}")) for text in texts]
+    the same text and seed always give the same result, whatever else is in the batch. The
+    texts are cut into words together (far faster than one by one)."""
+    words = tokenize_many_normalized([normalize(spoken_numbers(text)) for text in texts])
+    return [
+        _heard_words(text_words, profile, random.Random(f"{seed}\x1f{text}"))
+        for text, text_words in zip(texts, words, strict=True)
+    ]
