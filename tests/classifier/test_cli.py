@@ -12,6 +12,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from classifier.cli import app
+from classifier.training import DEFAULT_AUGMENTATION
 
 from .conftest import TEST_CSV
 
@@ -51,6 +52,12 @@ def test_train_writes_a_model_with_its_card(
         assert (out / name).is_file(), name
     card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
     assert 0 < card["evaluation"]["accuracy"] <= 1
+    assert card["augmentation"] == DEFAULT_AUGMENTATION.to_dict()
+    # The held-out rows have no register column: all of them go through the noise model.
+    noise_model = card["evaluation"]["by_register"]["noise_model"]
+    assert noise_model["n"] == card["evaluation"]["n"]
+    markdown = (out / "model_card.md").read_text(encoding="utf-8")
+    assert "Augmentation" in markdown and "| noise_model |" in markdown
 
 
 def test_eval_json(small_model_dir: Path) -> None:
@@ -61,6 +68,14 @@ def test_eval_json(small_model_dir: Path) -> None:
     for key in ("accuracy", "macro_f1", "top3_accuracy"):
         assert 0.0 < report[key] <= 1.0
     assert report["top3_accuracy"] >= report["accuracy"]
+
+
+def test_eval_scores_the_noise_model_set_with_a_seed(small_model_dir: Path) -> None:
+    result = run_cli("eval", TEST_CSV, "--model", small_model_dir, "--noise-seed", 3)
+    assert result.returncode == 0, result.stderr
+    assert "register noise_model (n " in result.stdout
+    plain = run_cli("eval", TEST_CSV, "--model", small_model_dir)
+    assert "register" not in plain.stdout
 
 
 def test_predict_one_text(small_model_dir: Path) -> None:
