@@ -17,6 +17,7 @@ import numpy as np
 from classifier import rules
 from classifier.features import CHARS, RoutingPipeline
 from classifier.places import PlaceMatch, extract_places
+from classifier.segment import segment
 from classifier.text import normalize, stop_words, warm_up
 
 MODEL_ENV = "HOTLINE_CLASSIFIER_MODEL"
@@ -45,6 +46,9 @@ EMERGENCY_MODEL_MIN_PROBABILITY = 0.10
 EMERGENCY_MODEL_OVERRULES_GUARDS = 0.7
 UTILITY_MODEL_MIN_PROBABILITY = 0.5
 EVIDENCE_SIZE = 8
+# Fewer characters of meaning than this (after stop words, fillers and quantities) is no request:
+# one left over ("嗯，好") says nothing, two can ("犬证怎么办").
+MIN_REQUEST_CHARS = 2
 _READABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 _CHINESE = re.compile(r"[\u3400-\u9fff]")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -57,11 +61,17 @@ _QUANTITY = re.compile(
 )
 
 
+def is_said(word: str) -> bool:
+    """Whether ``word`` carries meaning of its own, even as a single character (犬 in "犬证怎么办"):
+    not a stop word (single-character ones too: 的, 喂, 哈, 我) and not a quantity."""
+    return word not in stop_words() and not _QUANTITY.fullmatch(word)
+
+
 def is_content_word(word: str) -> bool:
     """Whether ``word`` can say what a call is about: two characters or more (a lone character
     explains nothing), not a stop word (:func:`classifier.text.stop_words`: 我们, 已经, 现在,
     好几 …) and not a quantity (一家, 十二个)."""
-    return len(word) >= 2 and word not in stop_words() and not _QUANTITY.fullmatch(word)
+    return len(word) >= 2 and is_said(word)
 
 
 def default_model_dir() -> Path:
@@ -223,7 +233,7 @@ class RoutingModel:
             reason = None
             # Alarm words ("救命") are a request in themselves; the model's alarm is not proof.
             if not emergency_hit:
-                reason = self._not_a_request(text, rows.row(row)[0], place)
+                reason = self._not_a_request(text, rows.row(row)[0], place, best_probability)
                 uncertain = uncertain or reason is not None
             if uncertain and reason is None:
                 runner_up = f"，其次 {top3[1][0]} {top3[1][1]:.2f}" if len(top3) > 1 else ""
@@ -248,23 +258,32 @@ class RoutingModel:
             )
         return suggestions
 
-    def _not_a_request(self, text: str, indices: np.ndarray, place: PlaceMatch) -> str | None:
-        """Why ``text`` reads as no request at all — no Chinese ("hello", "123456", keyboard
-        mash), or no word the model knows beyond greetings, fillers and a place name ("喂喂喂",
-        "哈哈哈", "红旗区") — or None when it says something."""
+    def _not_a_request(
+        self, text: str, indices: np.ndarray, place: PlaceMatch, probability: float
+    ) -> str | None:
+        """Why ``text`` reads as no request at all, or None when it says something: no Chinese
+        ("hello", "123456", keyboard mash); nothing but greetings, fillers and function words
+        ("喂喂喂", "哈哈哈", "你好"); a division's name alone ("红旗区"); or, where the model is
+        unsure too, only what the place finder took for a street or estate ("金桂园小区")."""
         if not _CHINESE.search(text):
             return "文本中没有中文内容（像是测试、号码或乱码），请接线员核实来电诉求"
         named = [part for part in (place.division_text, place.place) if part]
-        content = [
-            str(term)
-            for term in self._evidence_terms[indices[self._is_evidence[indices]]]
-            if not any(term in part for part in named)
-        ]
-        if content:
+        terms = self._evidence_terms[indices[self._is_evidence[indices]]]
+        if any(not any(term in part for part in named) for term in terms):
+            return None  # the usual case: a content word the model knows, outside any place
+        dictionary = self.pipeline.dictionary
+        words = segment(dictionary, [text]).words()[0] if dictionary else list(text)
+        said = [word for word in words if _CHINESE.search(word) and is_said(word)]
+        if sum(map(len, said)) < MIN_REQUEST_CHARS:
+            return "文本只有问候、语气词或无意义的字，没有可识别的诉求，请接线员补充"
+        beyond_places = [word for word in said if not any(word in part for part in named)]
+        if beyond_places:
             return None
-        if named:
+        # A suffix makes a street or estate ("…路", "…小区"), which "出租车绕路" also has: only
+        # where the model is unsure is it taken for a place and nothing more.
+        if (place.division_text and not place.place) or probability < self.threshold:
             return f"文本只有地名（{'、'.join(named)}），没有说明诉求，请接线员补充"
-        return "文本只有问候、语气词或无意义的字，没有可识别的诉求，请接线员补充"
+        return None
 
     def _model_emergencies(
         self, texts: list[str], probabilities: dict[str, np.ndarray]
