@@ -54,14 +54,17 @@ class NoiseProfile:
 
 # The profile noisy training copies are made with, and the different one the evaluation's
 # recogniser-style set is made with (other rates, other seed: not the training's process).
+# Half the rates first tried (0.06, 0.03, 0.10, 0.02, 0.01, 0.05): by cross-validation on the
+# training split (docs/classifier.md) they keep clean texts' top-1 within 0.3 points and gain
+# as much on noisy ones as the full rates, which cost clean texts a point.
 TRAINING_PROFILE = NoiseProfile(
     "training",
-    homophone=0.06,
-    near_homophone=0.03,
-    word_homophone=0.10,
-    dropped=0.02,
-    doubled=0.01,
-    filler=0.05,
+    homophone=0.03,
+    near_homophone=0.015,
+    word_homophone=0.05,
+    dropped=0.01,
+    doubled=0.005,
+    filler=0.025,
 )
 EVALUATION_PROFILE = NoiseProfile(
     "evaluation",
