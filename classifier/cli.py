@@ -78,16 +78,25 @@ def evaluate_command(
     report_dir: Annotated[
         Path | None, typer.Option("--report-dir", help="also write report files here")
     ] = None,
+    noise_seed: Annotated[
+        int | None,
+        typer.Option(
+            "--noise-seed",
+            help="also score the clean and spoken rows through the noise model (register "
+            "noise_model) made with this seed",
+        ),
+    ] = None,
 ) -> None:
     """Score a model: emergency figures (alarm recall first), accuracy, macro-F1, top-3
-    accuracy, per-class report, confusion matrix."""
+    accuracy, per-class report, confusion matrix, and per register when the data has a
+    register column (or --noise-seed is given)."""
     from classifier.evaluation import confusion_text, emergency_lines_text, evaluate, write_report
 
     try:
         rows = read_labelled_csv(data, label_column).rows
     except TrainingDataError as exc:
         _fail(str(exc))
-    report = evaluate(_load(model), rows, label_column)
+    report = evaluate(_load(model), rows, label_column, noise_seed=noise_seed)
     if report_dir:
         write_report(report, report_dir)
     if as_json:
@@ -101,6 +110,9 @@ def evaluate_command(
         typer.echo(line)
     for key in ("n", "accuracy", "macro_f1", "top3_accuracy", "coverage", "confident_accuracy"):
         typer.echo(f"{key}: {report[key]}")
+    for register, scores in report.get("by_register", {}).items():
+        figures = ", ".join(f"{k} {scores[k]}" for k in ("accuracy", "top3_accuracy", "macro_f1"))
+        typer.echo(f"register {register} (n {scores['n']}): {figures}")
     typer.echo(report["per_class_text"])
     typer.echo(confusion_text(report["confusion"]["labels"], report["confusion"]["matrix"]))
 

@@ -10,10 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
+from classifier.noise import EVALUATION_PROFILE, noisy_texts
+
 if TYPE_CHECKING:
     from classifier.model import RoutingModel, Suggestion
 
-REGISTER_COLUMN = "register"  # clean / spoken / asr, in the evaluation sets that carry it
+# The registers of the separately written test split (clean / spoken / asr), and the one made
+# here by the noise model.
+REGISTER_COLUMN = "register"
+NOISE_MODEL_REGISTER = "noise_model"
+# The written registers the noise model is applied to (recogniser-style rows are noisy already).
+NOISE_MODEL_SOURCES = ("clean", "spoken")
 
 
 def _emergency_scores(pairs: list[tuple[dict[str, str], Suggestion]]) -> dict[str, Any]:
@@ -64,9 +71,17 @@ def emergency_figures(
     return figures
 
 
-def evaluate(model: RoutingModel, rows: list[dict[str, str]], label_column: str) -> dict[str, Any]:
+def evaluate(
+    model: RoutingModel,
+    rows: list[dict[str, str]],
+    label_column: str,
+    *,
+    noise_seed: int | None = None,
+) -> dict[str, Any]:
     """Score ``model`` on labelled rows. Accuracy uses the top-1 code even when the model says
-    it is uncertain; ``coverage`` and ``confident_accuracy`` show what the threshold does."""
+    it is uncertain; ``coverage`` and ``confident_accuracy`` show what the threshold does.
+    Rows with a ``register`` column are also scored per register (``by_register``); with
+    ``noise_seed``, so is the noise-model set made from them (:func:`noise_model_rows`)."""
     if not rows:
         raise ValueError("nothing to evaluate: no labelled rows")
     suggestions = model.predict_many([row["text"] for row in rows])
@@ -74,23 +89,11 @@ def evaluate(model: RoutingModel, rows: list[dict[str, str]], label_column: str)
     report: dict[str, Any] = emergency_figures(rows, suggestions) if "emergency" in rows[0] else {}
     truth = [row[label_column] for row in rows]
     predicted = [s.top3[0][0] if s.top3 else "" for s in suggestions]
-    in_top3 = [t in {code for code, _ in s.top3} for t, s in zip(truth, suggestions, strict=True)]
-    confident = [i for i, s in enumerate(suggestions) if not s.uncertain]
     labels = sorted(set(truth) | (set(predicted) - {""}))
-    report |= {
-        "n": len(rows),
-        "accuracy": round(accuracy_score(truth, predicted), 4),
-        "macro_f1": round(
-            f1_score(truth, predicted, average="macro", labels=sorted(set(truth))), 4
-        ),
-        "top3_accuracy": round(sum(in_top3) / len(rows), 4),
-        "coverage": round(len(confident) / len(rows), 4),
-        "confident_accuracy": round(
-            sum(truth[i] == predicted[i] for i in confident) / len(confident), 4
-        )
-        if confident
-        else 0.0,
-    }
+    report |= department_scores(truth, suggestions)
+    by_register = register_scores(model, rows, suggestions, label_column, noise_seed)
+    if by_register:
+        report["by_register"] = by_register
     for column in ("type", "urgency"):
         scored = [(r[column], s) for r, s in zip(rows, suggestions, strict=True) if r.get(column)]
         if scored:
@@ -116,6 +119,70 @@ def emergency_lines_text(report: dict[str, Any]) -> list[str]:
     for register, scores in report.get("emergency_by_register", {}).items():
         lines.append(f"[{register}] " + ", ".join(f"{k}: {v}" for k, v in scores.items()))
     return lines
+
+
+def department_scores(truth: list[str], suggestions: list[Suggestion]) -> dict[str, Any]:
+    """Department top-1 accuracy, macro-F1, top-3 accuracy, coverage and confident accuracy of
+    ``suggestions`` against the true labels."""
+    predicted = [s.top3[0][0] if s.top3 else "" for s in suggestions]
+    in_top3 = [t in {code for code, _ in s.top3} for t, s in zip(truth, suggestions, strict=True)]
+    confident = [i for i, s in enumerate(suggestions) if not s.uncertain]
+    return {
+        "n": len(truth),
+        "accuracy": round(accuracy_score(truth, predicted), 4),
+        "macro_f1": round(
+            f1_score(truth, predicted, average="macro", labels=sorted(set(truth))), 4
+        ),
+        "top3_accuracy": round(sum(in_top3) / len(truth), 4),
+        "coverage": round(len(confident) / len(truth), 4),
+        "confident_accuracy": round(
+            sum(truth[i] == predicted[i] for i in confident) / len(confident), 4
+        )
+        if confident
+        else 0.0,
+    }
+
+
+def noise_model_rows(rows: list[dict[str, str]], seed: int) -> list[dict[str, str]]:
+    """The written rows (register clean or spoken; every row where there is no register
+    column) as the noise model's evaluation profile turns them into recogniser output, with
+    ``seed``: a set made by another process than the training data's noisy copies."""
+    written = [
+        row
+        for row in rows
+        if row.get(REGISTER_COLUMN, NOISE_MODEL_SOURCES[0]) in NOISE_MODEL_SOURCES
+    ]
+    noisy = noisy_texts([row["text"] for row in written], EVALUATION_PROFILE, seed)
+    return [
+        {**row, "text": text, REGISTER_COLUMN: NOISE_MODEL_REGISTER}
+        for row, text in zip(written, noisy, strict=True)
+    ]
+
+
+def register_scores(
+    model: RoutingModel,
+    rows: list[dict[str, str]],
+    suggestions: list[Suggestion],
+    label_column: str,
+    noise_seed: int | None,
+) -> dict[str, dict[str, Any]]:
+    """:func:`department_scores` for each register of ``rows`` (when they have a register
+    column) and, given ``noise_seed``, for the noise-model set made from them."""
+    by_register: dict[str, dict[str, Any]] = {}
+    if rows and REGISTER_COLUMN in rows[0]:
+        for register in sorted({row[REGISTER_COLUMN] for row in rows}):
+            chosen = [i for i, row in enumerate(rows) if row[REGISTER_COLUMN] == register]
+            by_register[register] = department_scores(
+                [rows[i][label_column] for i in chosen], [suggestions[i] for i in chosen]
+            )
+    if noise_seed is not None:
+        noisy = noise_model_rows(rows, noise_seed)
+        if noisy:
+            by_register[NOISE_MODEL_REGISTER] = department_scores(
+                [row[label_column] for row in noisy],
+                model.predict_many([row["text"] for row in noisy]),
+            )
+    return by_register
 
 
 def confusion_text(labels: list[str], matrix: list[list[int]]) -> str:

@@ -16,8 +16,9 @@ import numpy as np
 
 from classifier import rules
 from classifier.features import CHARS, RoutingPipeline
-from classifier.places import extract_places
-from classifier.text import normalize, warm_up
+from classifier.places import PlaceMatch, extract_places
+from classifier.segment import segment
+from classifier.text import normalize, stop_words, warm_up
 
 MODEL_ENV = "HOTLINE_CLASSIFIER_MODEL"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +46,32 @@ EMERGENCY_MODEL_MIN_PROBABILITY = 0.10
 EMERGENCY_MODEL_OVERRULES_GUARDS = 0.7
 UTILITY_MODEL_MIN_PROBABILITY = 0.5
 EVIDENCE_SIZE = 8
+# Fewer characters of meaning than this (after stop words, fillers and quantities) is no request:
+# one left over ("嗯，好") says nothing, two can ("犬证怎么办").
+MIN_REQUEST_CHARS = 2
 _READABLE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
 _NOT_WORD = re.compile(r"[\W_]+")
+# A number with an optional measure word is a quantity, never evidence ("十二个", "好几米",
+# "三百多块", "12345"): jieba's dictionary, which the stop-word list comes from, cannot list them all.
+_QUANTITY = re.compile(
+    r"[第每好近约]?(?:[0-9.]+|[零〇一二两三四五六七八九十百千万亿几多半俩仨]+)[多余来]?"
+    r"(?:[个家下次辆天年月日号点岁回趟遍件条只张间套层栋楼户人口块元米斤吨亩度分秒周位名台"
+    r"盏棵根瓶包盒碗袋片段道声步头场群批份本颗截堆]|分钟|小时|公里|平方)?[多余来半]?"
+)
+
+
+def is_said(word: str) -> bool:
+    """Whether ``word`` carries meaning of its own, even as a single character (犬 in "犬证怎么办"):
+    not a stop word (single-character ones too: 的, 喂, 哈, 我) and not a quantity."""
+    return word not in stop_words() and not _QUANTITY.fullmatch(word)
+
+
+def is_content_word(word: str) -> bool:
+    """Whether ``word`` can say what a call is about: two characters or more (a lone character
+    explains nothing), not a stop word (:func:`classifier.text.stop_words`: 我们, 已经, 现在,
+    好几 …) and not a quantity (一家, 十二个)."""
+    return len(word) >= 2 and is_said(word)
 
 
 def default_model_dir() -> Path:
@@ -208,7 +233,11 @@ class RoutingModel:
             best_code, best_probability = top3[0]
             uncertain = best_probability < self.threshold
             reason = None
-            if uncertain:
+            # Alarm words ("救命") are a request in themselves; the model's alarm is not proof.
+            if not emergency_hit:
+                reason = self._not_a_request(text, rows.row(row)[0], place, best_probability)
+                uncertain = uncertain or reason is not None
+            if uncertain and reason is None:
                 runner_up = f"，其次 {top3[1][0]} {top3[1][1]:.2f}" if len(top3) > 1 else ""
                 reason = (
                     f"最可能的部门 {best_code} 置信度 {best_probability:.2f}"
@@ -231,6 +260,33 @@ class RoutingModel:
                 )
             )
         return suggestions
+
+    def _not_a_request(
+        self, text: str, indices: np.ndarray, place: PlaceMatch, probability: float
+    ) -> str | None:
+        """Why ``text`` reads as no request at all, or None when it says something: no Chinese
+        ("hello", "123456", keyboard mash); nothing but greetings, fillers and function words
+        ("喂喂喂", "哈哈哈", "你好"); a division's name alone ("红旗区"); or, where the model is
+        unsure too, only what the place finder took for a street or estate ("金桂园小区")."""
+        if not _CHINESE.search(text):
+            return "文本中没有中文内容（像是测试、号码或乱码），请接线员核实来电诉求"
+        named = [part for part in (place.division_text, place.place) if part]
+        terms = self._evidence_terms[indices[self._is_evidence[indices]]]
+        if any(not any(term in part for part in named) for term in terms):
+            return None  # the usual case: a content word the model knows, outside any place
+        dictionary = self.pipeline.dictionary
+        words = segment(dictionary, [text]).words()[0] if dictionary else list(text)
+        said = [word for word in words if _CHINESE.search(word) and is_said(word)]
+        if sum(map(len, said)) < MIN_REQUEST_CHARS:
+            return "文本只有问候、语气词或无意义的字，没有可识别的诉求，请接线员补充"
+        beyond_places = [word for word in said if not any(word in part for part in named)]
+        if beyond_places:
+            return None
+        # A suffix makes a street or estate ("…路", "…小区"), which "出租车绕路" also has: only
+        # where the model is unsure is it taken for a place and nothing more.
+        if (place.division_text and not place.place) or probability < self.threshold:
+            return f"文本只有地名（{'、'.join(named)}），没有说明诉求，请接线员补充"
+        return None
 
     def _model_emergencies(
         self, texts: list[str], probabilities: dict[str, np.ndarray]
@@ -296,13 +352,13 @@ class RoutingModel:
 
     def _readable_terms(self) -> np.ndarray:
         """Each feature column's term as evidence an operator can read, or "" where it is none:
-        a lone character explains nothing, and a character n-gram only counts where it is a
+        a content word (:func:`is_content_word`), and a character n-gram only where it is a
         dictionary word ("拿刀", not "刀在")."""
         terms = np.full(self.pipeline.n_features, "", dtype=object)
         dictionary = self.pipeline.dictionary
         for block in self.pipeline.blocks:
             names = [_NOT_WORD.sub("", term) for term in block.vocabulary]
-            readable = np.array([len(name) >= 2 for name in names], dtype=bool)
+            readable = np.array([is_content_word(name) for name in names], dtype=bool)
             if block.analyzer == CHARS and dictionary is not None:
                 readable &= dictionary.are_words(list(block.vocabulary))
             columns = np.fromiter(block.vocabulary.values(), dtype=np.int64) + block.offset

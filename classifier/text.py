@@ -27,6 +27,7 @@ from classifier.reference import REFERENCE_DIR, load_departments, load_divisions
 from classifier.segment import SegmentDictionary, segment
 
 USER_DICT = Path(__file__).resolve().parent / "data" / "userdict.txt"
+STOP_WORDS = Path(__file__).resolve().parent / "data" / "stopwords.txt"
 
 
 def _import_jieba() -> ModuleType:
@@ -220,6 +221,14 @@ def domain_words() -> tuple[str, ...]:
             if 2 <= len(matter) <= 6:
                 words.add(matter)
     return tuple(sorted(words))
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """Function words, numerals and quantities, time words, greetings and call formulas
+    (``data/stopwords.txt``): never evidence for a routing decision, never a request alone."""
+    lines = STOP_WORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 def domain_jieba() -> jieba.Tokenizer:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import platform
+import random
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -20,11 +22,59 @@ from classifier.labelled import (
     TrainingDataError,
 )
 from classifier.model import MODEL_FILE, NO_EMERGENCY, RoutingModel
+from classifier.noise import EVALUATION_SEED, TRAINING_PROFILE, NoiseProfile, noisy_texts
 from classifier.reference import REFERENCE_DIR, load_departments
 
 # Each department's mandate is added this many times so its vocabulary weighs like a few
 # real examples without drowning them.
 MANDATE_REPEATS = 2
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Noisy copies of the training texts (``classifier.noise``) added to the training data,
+    each with its row's labels: ``copies`` per text for a ``share`` of the rows (picked with
+    ``seed``), the k-th copy made with seed ``seed + k``."""
+
+    copies: int
+    share: float = 1.0
+    profile: NoiseProfile = field(default=TRAINING_PROFILE)
+    seed: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "copies": self.copies,
+            "share": self.share,
+            "profile": self.profile.to_dict(),
+            "seed": self.seed,
+        }
+
+    def augment(self, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        """``rows`` followed by the noisy copies."""
+        picker = random.Random(self.seed)
+        chosen = [row for row in rows if picker.random() < self.share]
+        texts = [row[TEXT_COLUMN] for row in chosen]
+        copies = []
+        for k in range(self.copies):
+            noisy = noisy_texts(texts, self.profile, self.seed + k)
+            copies += [{**row, TEXT_COLUMN: text} for row, text in zip(chosen, noisy, strict=True)]
+        return rows + copies
+
+
+NO_AUGMENTATION = Augmentation(copies=0)
+# Chosen by 5-fold cross-validation on the training split (bench/augmentation_cv.py,
+# docs/classifier.md), scored on clean held-out folds and on noisy copies of them made with
+# the evaluation profile and another seed: one copy of half the texts at the training
+# profile's rates, top-1 -0.003 on clean folds and +0.012 on noisy ones — as much as a copy of
+# every text or two (within the folds' spread) for a third of the extra training time.
+DEFAULT_AUGMENTATION = Augmentation(copies=1, share=0.5)
+
+
+def default_augmentation(label_column: str) -> Augmentation:
+    """The department model reads call texts and is trained with noisy copies; a model for
+    another label column (e.g. the public benchmark's domains, whose text is not speech) is not:
+    the setting was chosen on the project's corpus only."""
+    return DEFAULT_AUGMENTATION if label_column == DEFAULT_LABEL_COLUMN else NO_AUGMENTATION
 
 
 def mandate_examples(labels: set[str]) -> list[tuple[str, str]]:
@@ -56,24 +106,18 @@ def _output_label(row: dict[str, str], column: str) -> str | None:
     return row.get(column) or None
 
 
-def train_routing_model(
-    rows: list[dict[str, str]],
-    label_column: str = DEFAULT_LABEL_COLUMN,
-    *,
-    with_mandates: bool = True,
-    c: float = DEFAULT_C,
-) -> RoutingModel:
-    """Fit the shared features and a department-style head on ``label_column``, plus type,
-    urgency and emergency heads for whichever of those columns the rows carry."""
-    texts = [row[TEXT_COLUMN] for row in rows if _output_label(row, label_column)]
-    kept = [row for row in rows if _output_label(row, label_column)]
+def _training_set(
+    rows: list[dict[str, str]], label_column: str, with_mandates: bool
+) -> tuple[list[str], dict[str, list[str | None]]]:
+    """The texts and each output's labels (``None`` where a row does not say), mandates added."""
+    texts = [row[TEXT_COLUMN] for row in rows]
     targets: dict[str, list[str | None]] = {
-        "department": [_output_label(row, label_column) for row in kept]
+        "department": [_output_label(row, label_column) for row in rows]
     }
     for column in ("type", "urgency", "emergency"):
         if column == label_column:
             continue
-        labels = [_output_label(row, column) for row in kept]
+        labels = [_output_label(row, column) for row in rows]
         if len({label for label in labels if label is not None}) >= 2:
             targets[column] = labels
     if with_mandates:
@@ -82,8 +126,26 @@ def train_routing_model(
         targets["department"].extend(code for _, code in mandates)
         for name in targets.keys() - {"department"}:
             targets[name].extend([None] * len(mandates))
-    for name, labels in targets.items():
+    return texts, targets
+
+
+def train_routing_model(
+    rows: list[dict[str, str]],
+    label_column: str = DEFAULT_LABEL_COLUMN,
+    *,
+    with_mandates: bool = True,
+    c: float = DEFAULT_C,
+    augmentation: Augmentation | None = None,
+) -> RoutingModel:
+    """Fit the shared features and a department-style head on ``label_column``, plus type,
+    urgency and emergency heads for whichever of those columns the rows carry; the training
+    rows get noisy copies per ``augmentation`` (default: :func:`default_augmentation`)."""
+    augmentation = augmentation or default_augmentation(label_column)
+    kept = [row for row in rows if _output_label(row, label_column)]
+    # Labels are checked on the rows as given: a noisy copy is not a second example.
+    for name, labels in _training_set(kept, label_column, with_mandates)[1].items():
         check_labels(labels, name)
+    texts, targets = _training_set(augmentation.augment(kept), label_column, with_mandates)
     pipeline = RoutingPipeline(c=c).fit(texts, targets)
     return RoutingModel(pipeline, label_column=label_column)
 
@@ -107,10 +169,18 @@ def train_and_save(
     eval_data: LabelledData | None = None,
 ) -> dict[str, Any]:
     """Train, save the model into ``out_dir`` and write its card; returns the card."""
+    augmentation = default_augmentation(label_column)
     started = time.perf_counter()
-    model = train_routing_model(data.rows, label_column)
+    model = train_routing_model(data.rows, label_column, augmentation=augmentation)
     seconds = time.perf_counter() - started
-    return save_with_card(model, data, out_dir, training_seconds=seconds, eval_data=eval_data)
+    return save_with_card(
+        model,
+        data,
+        out_dir,
+        training_seconds=seconds,
+        eval_data=eval_data,
+        augmentation=augmentation,
+    )
 
 
 def save_with_card(
@@ -120,9 +190,10 @@ def save_with_card(
     *,
     training_seconds: float,
     eval_data: LabelledData | None = None,
+    augmentation: Augmentation | None = None,
 ) -> dict[str, Any]:
-    """Save a model trained on ``data`` with its card (and, given held-out data, its
-    evaluation report); returns the card."""
+    """Save a model trained on ``data`` (with ``augmentation``, when known) with its card (and,
+    given held-out data, its evaluation report); returns the card."""
     label_column = model.label_column
     model.save(out_dir)
     card: dict[str, Any] = {
@@ -137,13 +208,14 @@ def save_with_card(
             "skipped_rows": data.skipped,
             "per_label": dict(sorted(Counter(r[label_column] for r in data.rows).items())),
         },
+        "augmentation": augmentation.to_dict() if augmentation else None,
         "features": model.pipeline.n_features,
         "training_seconds": round(training_seconds, 2),
         "size_bytes": (out_dir / MODEL_FILE).stat().st_size,
         "libraries": library_versions(),
     }
     if eval_data is not None:
-        report = evaluate(model, eval_data.rows, label_column)
+        report = evaluate(model, eval_data.rows, label_column, noise_seed=EVALUATION_SEED)
         write_report(report, out_dir)
         card["evaluation"] = {
             "source": eval_data.source,
@@ -158,7 +230,7 @@ def save_with_card(
     return card
 
 
-def _register_table(by_register: dict[str, dict[str, Any]]) -> list[str]:
+def _emergency_register_table(by_register: dict[str, dict[str, Any]]) -> list[str]:
     """The emergency figures per register (clean, spoken, asr) as a Markdown table."""
     if not by_register:
         return []
@@ -171,6 +243,26 @@ def _register_table(by_register: dict[str, dict[str, Any]]) -> list[str]:
         "|---|" + "---|" * len(keys),
         *(
             f"| {register} | " + " | ".join(str(scores.get(key, "—")) for key in keys) + " |"
+            for register, scores in by_register.items()
+        ),
+    ]
+
+
+def register_table(by_register: dict[str, dict[str, Any]]) -> list[str]:
+    """Markdown lines: department figures per register (``noise_model``: the written rows
+    through the noise model's evaluation profile, seed ``EVALUATION_SEED``)."""
+    if not by_register:
+        return []
+    return [
+        "",
+        "By register (`noise_model`: the clean and spoken rows, or all rows where the data "
+        f"has no register, through the noise model's evaluation profile, seed {EVALUATION_SEED}):",
+        "",
+        "| register | n | accuracy | top-3 accuracy | macro-F1 |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {register} | {scores['n']} | {scores['accuracy']} | {scores['top3_accuracy']} "
+            f"| {scores['macro_f1']} |"
             for register, scores in by_register.items()
         ),
     ]
@@ -193,6 +285,8 @@ def write_model_card(card: dict[str, Any], out_dir: Path) -> None:
         f"- Training time: {card['training_seconds']} s; size on disk: "
         f"{card['size_bytes'] / 1e6:.2f} MB",
         f"- Libraries: {card['libraries']}",
+        f"- Augmentation (noisy copies of the training texts, `classifier.noise`): "
+        f"{card['augmentation']}",
     ]
     evaluation = card.get("evaluation")
     if evaluation:
@@ -209,7 +303,8 @@ def write_model_card(card: dict[str, Any], out_dir: Path) -> None:
                 for key, value in evaluation.items()
                 if isinstance(value, int | float) and key != "n"
             ),
-            *_register_table(evaluation.get("emergency_by_register", {})),
+            *_emergency_register_table(evaluation.get("emergency_by_register", {})),
+            *register_table(evaluation.get("by_register", {})),
             "",
             "Per-class report: `classification_report.txt`; confusion matrix: "
             "`confusion_matrix.txt` and `confusion_matrix.png`.",

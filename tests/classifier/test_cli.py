@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from classifier.cli import app
+from classifier.training import DEFAULT_AUGMENTATION
 
 from .conftest import TEST_CSV
 
@@ -52,6 +55,15 @@ def test_train_writes_a_model_with_its_card(
     card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
     assert 0 < card["evaluation"]["accuracy"] <= 1
     assert result.stdout.splitlines()[-1].startswith("held-out emergency alarm recall ")
+    assert card["augmentation"] == DEFAULT_AUGMENTATION.to_dict()
+    # The written clean and spoken rows go through the noise model; asr rows are noisy already.
+    with small_test_csv.open(encoding="utf-8", newline="") as handle:
+        registers = Counter(row["register"] for row in csv.DictReader(handle))
+    by_register = card["evaluation"]["by_register"]
+    assert by_register["noise_model"]["n"] == registers["clean"] + registers["spoken"]
+    assert {k: by_register[k]["n"] for k in registers} == dict(registers)
+    markdown = (out / "model_card.md").read_text(encoding="utf-8")
+    assert "Augmentation" in markdown and "| noise_model |" in markdown
 
 
 def test_eval_json(small_model_dir: Path) -> None:
@@ -70,6 +82,15 @@ def test_eval_prints_the_emergency_figures_first(small_model_dir: Path) -> None:
     result = run_cli("eval", TEST_CSV, "--model", small_model_dir)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("emergency_alarm_recall: ")
+
+
+def test_eval_scores_the_noise_model_set_with_a_seed(small_model_dir: Path) -> None:
+    result = run_cli("eval", TEST_CSV, "--model", small_model_dir, "--noise-seed", 3)
+    assert result.returncode == 0, result.stderr
+    assert "register noise_model (n " in result.stdout
+    plain = run_cli("eval", TEST_CSV, "--model", small_model_dir)
+    assert "register spoken (n " in plain.stdout
+    assert "noise_model" not in plain.stdout
 
 
 def test_predict_one_text(small_model_dir: Path) -> None:
