@@ -52,11 +52,12 @@ class RevisitDialer:
         await self.client.close()
 
     async def call(self, request: RevisitRequest) -> RevisitOutcome:
+        """Place the call and wait for how it ended (at most ring + call + grace seconds)."""
         if not self.client.connected:
             raise NotConnected("not connected to Asterisk: no revisit call placed")
         action_id = self.client.new_action_id()
         self.calls.begin(request, action_id)  # ValueError for an attempt already in progress
-        outcome_future = asyncio.get_running_loop().create_future()
+        outcome_future: asyncio.Future[RevisitOutcome] = asyncio.get_running_loop().create_future()
         self._waiting[request.attempt_id] = outcome_future
         try:
             try:
@@ -80,6 +81,8 @@ class RevisitDialer:
                 return outcome_future.result()
         finally:
             self._waiting.pop(request.attempt_id, None)
+            # Cancelled while waiting: the attempt is given up, not left in progress forever.
+            self.calls.give_up(request.attempt_id, "the caller stopped waiting")
 
     def _settle(self, outcome: RevisitOutcome | None) -> None:
         if outcome is None:

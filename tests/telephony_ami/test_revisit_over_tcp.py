@@ -109,6 +109,20 @@ def test_the_same_attempt_is_not_dialled_twice() -> None:
     with_dialer(body, citizens={"13800000001": "satisfied"})
 
 
+def test_a_call_given_up_by_its_caller_leaves_no_attempt_behind() -> None:
+    async def body(sim: SwitchboardSimulator, dialer: RevisitDialer) -> None:
+        running = asyncio.create_task(call(dialer, "13800000001"))
+        await eventually(lambda: bool(sim.channels))
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert dialer.calls.in_progress == frozenset()
+        await eventually(lambda: not sim.channels)
+        assert (await call(dialer, "13800000001", "t1-a2")).kind == "rated"
+
+    with_dialer(body, citizens={"13800000001": "satisfied"})
+
+
 def test_a_dropped_connection_mid_call_is_unknown_and_only_that() -> None:
     async def body(sim: SwitchboardSimulator, dialer: RevisitDialer) -> None:
         sim.revisit_key_seconds = 3.0  # 0.3 s per key: time to cut in between
