@@ -2,10 +2,10 @@
 
 It greets with the banner, answers actions with ``Response:`` blocks echoing the ActionID,
 sends event lists (``EventList: start`` … ``Complete``), accepts plain and MD5 login, and
-plays scenario files. It answers ``Originate`` into the ``revisit`` context as a citizen
-would (``telephony.sim.citizens``). It keeps a table of live channels from the events it plays, so
+plays scenario files. It keeps a table of live channels from the events it plays, so
 ``CoreShowChannels`` and ``QueueStatus`` after a reconnect tell the truth, and it answers
-transfer and queue actions with the events Asterisk would send.
+transfer and queue actions with the events Asterisk would send, and ``Originate`` into the
+``revisit`` context as a citizen would (``telephony.sim.citizens``).
 """
 
 from __future__ import annotations
@@ -401,6 +401,9 @@ class SwitchboardSimulator:
             for item in header.split(",")
         )
         uniqueid = action.get("ChannelId") or f"{time.time():.0f}.{next(self._ids)}"
+        if uniqueid in self.channels:  # Asterisk refuses a ChannelId a channel already has
+            self._reply(session, {"Response": "Error", "Message": "Originate failed"}, action_id)
+            return
         channel = {
             "Channel": f"{technology}/trunk-{next(self._ids):08x}",
             "Uniqueid": uniqueid,
@@ -410,10 +413,6 @@ class SwitchboardSimulator:
             "Context": REVISIT_CONTEXT,
             "ChannelStateDesc": "Down",
         }
-        # Asterisk refuses a ChannelId that a channel already has.
-        if uniqueid in self.channels:
-            self._reply(session, {"Response": "Error", "Message": "Originate failed"}, action_id)
-            return
         self._reply(
             session, {"Response": "Success", "Message": "Originate successfully queued"}, action_id
         )
