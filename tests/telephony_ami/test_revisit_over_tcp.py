@@ -13,6 +13,8 @@ from telephony.sim import SwitchboardSimulator
 from tests.telephony_ami.ami_helpers import eventually, new_simulator, sim_config
 
 TICKET = "20261127-000123"
+# Short limits, so that an outcome that never comes fails a test in seconds, not minutes.
+QUICK = RevisitSettings(ring_seconds=2, max_call_seconds=5, outcome_grace_seconds=1)
 
 
 def with_dialer(
@@ -26,7 +28,7 @@ def with_dialer(
         sim.revisit_ring_seconds, sim.revisit_key_seconds = 0.5, 0.3  # × step_scale 0.1
         sim.citizens = citizens or {}
         await sim.start()
-        dialer = RevisitDialer(sim_config(sim), settings, backoff_initial=0.05)
+        dialer = RevisitDialer(sim_config(sim), settings or QUICK, backoff_initial=0.05)
         task = asyncio.create_task(dialer.run())
         try:
             await dialer.client.wait_connected(5)
@@ -136,6 +138,8 @@ def test_a_dropped_connection_mid_call_is_unknown_and_only_that() -> None:
         await dialer.client.wait_connected(5)
         await eventually(lambda: not sim.channels)
         assert dialer.calls.in_progress == frozenset()
+        sim.citizens["13800000001"] = "satisfied"
+        assert (await call(dialer, "13800000001", "t1-a2")).kind == "rated"
 
     with_dialer(body, citizens={"13800000001": "repeats"})
 
@@ -149,7 +153,7 @@ def test_a_refused_originate_is_failed_and_no_call_without_a_connection() -> Non
         with pytest.raises(NotConnected):
             await call(dialer, "13800000001", "t1-a2")
 
-    with_dialer(body, settings=RevisitSettings(context="elsewhere"))
+    with_dialer(body, settings=RevisitSettings(context="elsewhere"))  # refused by the simulator
 
 
 def test_an_attempt_without_news_is_unknown_after_its_time() -> None:
