@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import get_args
 
-from telephony.revisit.model import OutcomeKind, RevisitOutcome, RevisitRequest, Step
+from telephony.revisit.model import (
+    REVISIT_CHANNEL_PREFIX,
+    OutcomeKind,
+    RevisitOutcome,
+    RevisitRequest,
+    Step,
+)
 
 # OriginateResponse "Reason" is the last control frame the dialled channel reported
 # (Asterisk's enum ast_control_frame_type); 4 (answered) comes with Response: Success.
@@ -49,7 +55,7 @@ class RevisitSettings:
 
 
 def channel_id(request: RevisitRequest) -> str:
-    return f"revisit-{request.attempt_id}"
+    return f"{REVISIT_CHANNEL_PREFIX}{request.attempt_id}"
 
 
 def originate_fields(

@@ -21,6 +21,9 @@ OutcomeKind = Literal[
 RETRYABLE: frozenset[OutcomeKind] = frozenset(
     {"no_answer", "rejected", "busy", "failed", "hung_up", "invalid_keys", "unknown"}
 )
+# The Uniqueid (and so the Linkedid) of every revisit call's channel starts with it: the call
+# tracker leaves these calls out of the inbound calls.
+REVISIT_CHANNEL_PREFIX = "revisit-"
 Step = Literal["greeting", "satisfaction", "solved", "done", "operator", "invalid"]
 
 SATISFACTION_LABELS = {
