@@ -118,9 +118,8 @@ def make_plan(
                 f"外呼时段：{hours.describe()}；最多 {policy.max_attempts} 次，"
                 f"间隔至少 {_minutes(policy.retry_spacing)}；首次外呼 {first:%m-%d %H:%M}",
             )
-    else:
+    else:  # the choice's reasons say why the operators revisit it
         plan.status = "operator"
-        _note(plan, now, "进入人工回访队列")
     session.add(plan)
     return plan
 
