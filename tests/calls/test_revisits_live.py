@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from hotline.app import create_app
 from hotline.cli import app as hotline_cli
 from hotline.config import RevisitSettings
 from hotline.revisits.runner import RevisitWorker
-from hotline.revisits.service import Claim, policy_of
+from hotline.revisits.service import Claim, claim_due, policy_of
 from hotline.services import Services
 from telephony.ami import AMIConfig
 from telephony.revisit import RevisitDialer, RevisitOutcome
@@ -102,6 +102,9 @@ def test_a_reply_makes_a_plan_shown_on_the_ticket(api: Api) -> None:
     assert (plan["channel"], plan["status"]) == ("operator", "operator")
     assert plan["reasons"][0]["text"] == "非实名（匿名）工单，由中心人工回访"
 
+    about_us = replied_ticket(api, "13612345678", matter_category="热线服务")
+    assert about_us["revisit_plan"]["reasons"][0]["text"] == "投诉热线中心本身，须人工回访"
+    api.act("op", about_us["id"], "revisit", {"rating": "满意", "solved": True})
     opted_out = replied_ticket(api, "13712345678", no_automated_revisit=True)
     assert opted_out["no_automated_revisit"] is True
     assert opted_out["revisit_plan"]["reasons"][0]["text"] == "市民要求不接受机器回访"
@@ -155,6 +158,13 @@ def test_calls_only_in_calling_hours_and_the_keys_become_the_rating(
     ]
     # The revisit call is not an inbound call.
     assert api.get("op", "/api/calls").json()["items"] == []
+
+    # Reopened and replied again while the rectification is open: a person revisits it.
+    api.act("op", ticket["id"], "reopen", {"reason": "市民不满意"})
+    api.act("zj", ticket["id"], "accept")
+    again = api.act("zj", ticket["id"], "reply", {"content": "已再次核实整改"})["revisit_plan"]
+    assert (again["channel"], again["status"]) == ("operator", "operator")
+    assert again["reasons"][-1]["text"] == "实名差评整改中，须人工回访"
 
 
 def test_no_answer_is_retried_at_the_next_slot_and_exhausted_attempts_go_to_operators(
@@ -257,3 +267,32 @@ def test_run_once_by_hand(services: Services, quick_switchboard: Switchboard) ->
     nothing = CliRunner().invoke(hotline_cli, ["revisits", "run-once"], env=env)
     assert nothing.exit_code == 0, nothing.output
     assert "没有到期的自动回访（外呼时段：工作日 09:00–12:00、14:00–20:00）" in nothing.output
+
+
+def test_an_attempt_lost_with_its_worker_is_settled_unknown_and_retried(
+    api: Api, services: Services, clock: Clock, quick_switchboard: Switchboard
+) -> None:
+    quick_switchboard.sim.citizens[PHONE] = "satisfied"
+    ticket = replied_ticket(api)
+    with services.unit() as (session, _):  # a worker claims, then stops before any outcome
+        [lost] = claim_due(
+            session,
+            clock(),
+            "gone",
+            policy_of(services.settings.revisit),
+            services.calendar(session),
+        )
+    clock.now += timedelta(minutes=10)
+    assert run_workers(services, quick_switchboard) == [[]]  # still within its lease
+    clock.now = datetime(2026, 11, 23, 11, 30)
+    assert run_workers(services, quick_switchboard) == [[]]  # settled; the retry is not due
+    plan = api.get("op", f"/api/tickets/{ticket['id']}").json()["revisit_plan"]
+    assert (plan["status"], plan["next_at"], plan["attempts_left"]) == (
+        "scheduled",
+        "2026-11-23T14:00:00",
+        2,
+    )
+    assert [(a["number"], a["outcome"]) for a in plan["attempts"]] == [(lost.number, "unknown")]
+    clock.now = datetime(2026, 11, 23, 14, 0)
+    [[(claim, outcome)]] = run_workers(services, quick_switchboard)
+    assert (claim.number, outcome.kind) == (2, "rated")
