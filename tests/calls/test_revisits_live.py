@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from hotline.app import create_app
+from hotline.audit.models import AuditRecord
 from hotline.cli import app as hotline_cli
 from hotline.config import RevisitSettings
 from hotline.revisits.runner import RevisitWorker
@@ -138,6 +140,15 @@ def test_calls_only_in_calling_hours_and_the_keys_become_the_rating(
     clock.now = datetime(2026, 11, 24, 9, 5)
     [[(_, outcome)]] = run_workers(services, quick_switchboard)
     assert outcome.kind == "rated" and dialled == [f"PJSIP/{PHONE}@trunk"]
+    with services.sessions() as session:  # the system read the full number to dial it
+        reads = session.scalars(
+            select(AuditRecord).where(
+                AuditRecord.actor == "智能回访", AuditRecord.action == "read_personal_data"
+            )
+        ).all()
+    assert [(r.role, r.entity_id, r.detail["fields"]) for r in reads] == [
+        ("system", str(ticket["id"]), ["phone"])
+    ]
     detail = api.get("op", f"/api/tickets/{ticket['id']}").json()
     assert (detail["status"], detail["rating"], detail["solved"]) == ("revisited", "不满意", False)
     assert detail["ratings"] == [
@@ -156,8 +167,6 @@ def test_calls_only_in_calling_hours_and_the_keys_become_the_rating(
     assert [(a["number"], a["outcome"], a["satisfaction"]) for a in plan["attempts"]] == [
         (1, "rated", 4)
     ]
-    # The revisit call is not an inbound call.
-    assert api.get("op", "/api/calls").json()["items"] == []
 
     # Reopened and replied again while the rectification is open: a person revisits it.
     api.act("op", ticket["id"], "reopen", {"reason": "市民不满意"})
