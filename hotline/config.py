@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse
 
+from hotline.revisits.policy import CallingHours
+
 
 @dataclass(frozen=True)
 class HttpLimits:
@@ -56,8 +58,6 @@ class RevisitSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> RevisitSettings:
-        from hotline.revisits.policy import CallingHours
-
         hours = env.get("HOTLINE_REVISIT_CALLING_HOURS") or cls.calling_hours
         try:
             CallingHours.parse(hours)

@@ -45,8 +45,6 @@ _WINDOW = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 class WorkingDays(Protocol):
     def is_workday(self, day: date) -> bool: ...
 
-    def add_working_days(self, start: datetime, days: int) -> object: ...
-
 
 @dataclass(frozen=True)
 class CallingHours:
@@ -64,12 +62,11 @@ class CallingHours:
             if match is None:
                 raise ValueError(f"时段 {part!r} 应形如 09:00-12:00")
             h1, m1, h2, m2 = (int(g) for g in match.groups())
-            if not (0 <= h1 <= 23 and m1 <= 59 and 0 <= h2 <= 24 and m2 <= 59):
+            until_midnight = (h2, m2) == (24, 0)
+            if not (h1 <= 23 and m1 <= 59 and (h2 <= 23 or until_midnight) and m2 <= 59):
                 raise ValueError(f"时段 {part!r} 的时间不存在")
             start = time(h1, m1)
-            end = None if (h2, m2) == (24, 0) else time(h2 % 24, m2)
-            if h2 == 24 and m2:
-                raise ValueError(f"时段 {part!r} 的时间不存在")
+            end = None if until_midnight else time(h2, m2)
             if end is not None and end <= start:
                 raise ValueError(f"时段 {part!r} 的结束须晚于开始")
             windows.append((start, end))

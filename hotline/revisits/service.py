@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record_read
@@ -203,11 +203,8 @@ def claim_due(
             plan.status = "cancelled"
             _note(plan, now, "工单已不在待回访状态，不再外呼")
             continue
-        number = 1 + len(
-            session.scalars(
-                select(RevisitAttempt.id).where(RevisitAttempt.plan_id == plan.id)
-            ).all()
-        )
+        made = select(func.count()).where(RevisitAttempt.plan_id == plan.id)
+        number = 1 + (session.scalar(made) or 0)
         attempt = RevisitAttempt(
             plan_id=plan.id,
             ticket_id=ticket.id,

@@ -57,7 +57,9 @@ def test_the_next_open_slot_skips_lunch_nights_weekends_and_holidays() -> None:
     assert all_day.is_open(datetime(2026, 11, 28, 23, 59), CALENDAR, HOLIDAYS)
 
 
-@pytest.mark.parametrize("text", ["9-12", "12:00-09:00", "09:00-25:00", "09:60-10:00", ""])
+@pytest.mark.parametrize(
+    "text", ["9-12", "12:00-09:00", "09:00-25:00", "09:60-10:00", "20:00-24:30", ""]
+)
 def test_bad_calling_hours_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         CallingHours.parse(text)
