@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 PORT ?= 8000
 
-.PHONY: run test lint system-deps clean
+.PHONY: run test lint system-deps prompts clean
 
 $(BIN)/hotline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: $(BIN)/hotline
 
 system-deps:
 	bash scripts/install-system-deps.sh
+
+# The revisit call's prompts (espeak-ng Mandarin), to copy into Asterisk's sounds/zh
+# (docs/telephony.md, "Revisit prompts"). PROMPTS_DIR may already hold a city's recordings.
+PROMPTS_DIR ?= build/sounds/zh
+prompts: $(BIN)/hotline system-deps
+	$(BIN)/python -m telephony.prompts build $(PROMPTS_DIR) --keep
 
 lint: $(BIN)/hotline
 	$(BIN)/ruff check .

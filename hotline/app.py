@@ -48,6 +48,8 @@ from hotline.metrics import views as metrics_views
 from hotline.metrics.series import declare_jobs, job_pass
 from hotline.open311 import views as open311_views
 from hotline.public import views as public_views
+from hotline.revisits import runner as revisits_runner
+from hotline.revisits import views as revisit_views
 from hotline.routing import install as install_routing
 from hotline.routing import views as routing_views
 from hotline.services import Services
@@ -226,6 +228,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # here; each returns an async stopper.
     app.state.startups = []
     calls_runner.install(app, settings, svc)  # ticket↔call link; the AMI bridge if configured
+    revisits_runner.install(app, settings, svc)  # plans on reply; the revisit worker (AMI)
     speech_live.install(app, settings, svc)  # shared model; AudioSocket server if a port is set
     metrics_views.install(app, svc)  # request counts, ticket counters, scrape-time gauges
     _install_error_handlers(app)
@@ -239,6 +242,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         kb_views,
         routing_views,
         call_views,
+        revisit_views,
         speech_views,
         open311_views,
         wallboard_views,

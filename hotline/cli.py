@@ -20,6 +20,7 @@ from hotline.kb import cli as kb_cli
 from hotline.metrics.workers import prepare_multiprocess_dir
 from hotline.migrate import prepare
 from hotline.open311.cli import open311_app
+from hotline.revisits.cli import revisits_app
 from hotline.routing.cli import classifier_app
 from hotline.services import local_now
 from hotline.serving import uvicorn_limits
@@ -34,6 +35,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(kb_cli.kb_app, name="kb")
 app.add_typer(classifier_app, name="classifier")
 app.add_typer(open311_app, name="open311")
+app.add_typer(revisits_app, name="revisits")
 app.command("hot-topics")(kb_cli.hot_topics)
 app.command("transcribe")(speech_cli.transcribe)
 app.command("bridge")(calls_cli.bridge)

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse
 
+from hotline.revisits.policy import CallingHours
+
 
 @dataclass(frozen=True)
 class HttpLimits:
@@ -39,6 +41,45 @@ class HttpLimits:
 
 
 @dataclass(frozen=True)
+class RevisitSettings:
+    """The automated revisits (docs/workflow.md, "Revisit plans"). calling_hours: when the
+    citizens may be called, centre time, as "HH:MM-HH:MM,…"; weekends: also on ordinary
+    Saturdays and Sundays (never on statutory holidays; working days of the statutory calendar
+    always); max_attempts: automated attempts before the operators take over; retry_minutes:
+    at least this long between two attempts; channel: the automated channel, call or sms;
+    interval_seconds: how often each worker looks for attempts due."""
+
+    calling_hours: str = "09:00-12:00,14:00-20:00"
+    weekends: bool = False
+    max_attempts: int = 3
+    retry_minutes: float = 120
+    channel: str = "call"
+    interval_seconds: float = 30
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> RevisitSettings:
+        hours = env.get("HOTLINE_REVISIT_CALLING_HOURS") or cls.calling_hours
+        try:
+            CallingHours.parse(hours)
+        except ValueError as error:
+            raise InvalidSetting(f"HOTLINE_REVISIT_CALLING_HOURS：{error}") from None
+        channel = env.get("HOTLINE_REVISIT_CHANNEL") or cls.channel
+        if channel not in ("call", "sms"):
+            raise InvalidSetting(f"HOTLINE_REVISIT_CHANNEL 必须是 call 或 sms，而不是 {channel!r}")
+        weekends = (env.get("HOTLINE_REVISIT_WEEKENDS") or "no").lower()
+        if weekends not in ("yes", "no", "true", "false", "1", "0"):
+            raise InvalidSetting(f"HOTLINE_REVISIT_WEEKENDS 必须是 yes 或 no，而不是 {weekends!r}")
+        return cls(
+            calling_hours=hours,
+            weekends=weekends in ("yes", "true", "1"),
+            max_attempts=_whole(env, "HOTLINE_REVISIT_MAX_ATTEMPTS") or cls.max_attempts,
+            retry_minutes=_positive(env, "HOTLINE_REVISIT_RETRY_MINUTES", cls.retry_minutes),
+            channel=channel,
+            interval_seconds=_positive(env, "HOTLINE_REVISIT_INTERVAL", cls.interval_seconds),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///hotline.db"
     redis_url: str | None = None
@@ -61,6 +102,7 @@ class Settings:
     # The bearer token a Prometheus scrape of /metrics sends; None: no /metrics (404).
     metrics_token: str | None = field(default=None, repr=False)
     http: HttpLimits = field(default_factory=HttpLimits)
+    revisit: RevisitSettings = field(default_factory=RevisitSettings)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -85,6 +127,7 @@ class Settings:
             open311_rate=_rate(env, "HOTLINE_OPEN311_RATE", cls.open311_rate),
             metrics_token=env.get("HOTLINE_METRICS_TOKEN") or None,
             http=HttpLimits.from_env(env),
+            revisit=RevisitSettings.from_env(env),
         )
 
 

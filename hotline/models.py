@@ -9,6 +9,7 @@ from hotline.db import Base
 from hotline.directory.models import Department, Division, RoutingRule, TransferTarget
 from hotline.events.models import OutboxEvent
 from hotline.open311.models import Open311Key, Open311Request
+from hotline.revisits.models import RevisitAttempt, RevisitPlan
 from hotline.routing.models import RoutingLabel
 from hotline.speech.models import TranscriptSegment, TranscriptStream
 from hotline.tickets.models import (
@@ -42,6 +43,8 @@ __all__ = [
     "OutboxEvent",
     "Rating",
     "Rectification",
+    "RevisitAttempt",
+    "RevisitPlan",
     "RoutingLabel",
     "RoutingRule",
     "Setting",

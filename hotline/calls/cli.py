@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,7 +16,7 @@ import uvicorn
 
 from hotline.calls.runner import CallBridge
 from hotline.cli_errors import refuse, refuse_unless_port_free
-from hotline.config import Settings
+from hotline.config import RevisitSettings, Settings
 from hotline.metrics.listener import (
     METRICS_HOST,
     METRICS_PORT,
@@ -29,6 +30,12 @@ from telephony.sim import SwitchboardSimulator, load_scenario
 # What the demo centre's phones do: mostly ordinary calls, some abandoned, one fire (119).
 DEMO_SCENARIOS = ("queue_call", "queue_call", "queue_call", "abandoned_call", "transfer_119")
 DEMO_QUEUE = "12345"
+# The demo revisits at any hour (statutory holidays aside), retrying a few minutes later, so a
+# replied ticket is called within seconds; HOTLINE_REVISIT_CALLING_HOURS keeps the configured
+# settings instead.
+DEMO_REVISITS = RevisitSettings(
+    calling_hours="00:00-24:00", weekends=True, retry_minutes=2, interval_seconds=10
+)
 # Mobile prefixes in use, so that a demo caller is a number a ticket accepts (hotline.phones).
 DEMO_MOBILE_PREFIXES = ("135", "138", "139", "150", "158", "177", "185", "186", "188")
 
@@ -86,7 +93,11 @@ def demo(
     from hotline.cli import DEMO_ONLY, DEMO_USERS
 
     refuse_unless_port_free(host, port)
-    centre = DemoCentre(Settings.from_env(), host, port, interval, seed)
+    settings = Settings.from_env()
+    if "HOTLINE_REVISIT_CALLING_HOURS" not in os.environ:
+        settings = replace(settings, revisit=DEMO_REVISITS)
+    centre = DemoCentre(settings, host, port, interval, seed)
+    revisits = centre.settings.revisit
 
     def announce() -> None:
         typer.echo(
@@ -95,6 +106,13 @@ def demo(
         typer.echo(f"AMI 桥接：已连接到模拟器，通话写入 {centre.settings.database_url}")
         typer.echo(
             f"服务：http://{host}:{port}/  （来电轮流接到示闲接线员的分机；示忙的分机不再振铃）"
+        )
+        typer.echo(
+            "智能回访：实名工单答复后自动外呼，模拟市民按键评价（有的不接、有的按 0 转人工）；"
+            f"外呼时段 {revisits.calling_hours}"
+            f"{'（演示默认全天，法定节假日除外）' if revisits is DEMO_REVISITS else ''}，"
+            f"每 {revisits.interval_seconds:g} 秒检查一次，未接通 {revisits.retry_minutes:g} 分钟后重拨，"
+            f"最多 {revisits.max_attempts} 次"
         )
         typer.echo("演示账号（用户名 / 密码）：")
         for username, role, _, password, display, extension in DEMO_USERS:
@@ -127,7 +145,8 @@ class DemoCentre:
         self.interval = interval
         self.rng = random.Random(seed)
         self.server_options = server_options or {}
-        self.switchboard = SwitchboardSimulator()
+        # Its citizens answer the revisit calls, drawn from the seed (repeatable with one).
+        self.switchboard = SwitchboardSimulator(revisit_seed=seed)
         self.server: uvicorn.Server | None = None
         self.ami_port = 0
 

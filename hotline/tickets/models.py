@@ -26,6 +26,8 @@ class Ticket(Base):
     citizen_name: Mapped[str] = mapped_column(String(64), default="")
     citizen_phone: Mapped[str] = mapped_column(String(20))
     real_name: Mapped[bool] = mapped_column(default=False)
+    # The citizen asked not to be revisited by machine: the revisit plan goes to the operators.
+    no_automated_revisit: Mapped[bool] = mapped_column(default=False)
     on_behalf_of: Mapped[str] = mapped_column(String(64), default="")  # 代办: whom it is for
     address: Mapped[str] = mapped_column(String(300), default="")
     division_code: Mapped[str | None] = mapped_column(ForeignKey("divisions.code"), default=None)

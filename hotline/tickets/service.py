@@ -61,6 +61,7 @@ class NewTicket:
     type: str
     citizen_name: str = ""
     real_name: bool = False
+    no_automated_revisit: bool = False
     division: str | None = None
     urgency: str = "一般"
     channel: str = "phone"
@@ -130,6 +131,7 @@ def create_ticket(
         citizen_name=data.citizen_name.strip(),
         citizen_phone=phone,
         real_name=data.real_name,
+        no_automated_revisit=data.no_automated_revisit,
         on_behalf_of=data.on_behalf_of,
         address=data.address,
         division_code=data.division,

@@ -13,6 +13,7 @@ from hotline.deps import Principal, principal, require, services
 from hotline.errors import STAFF_ERRORS, InvalidInput
 from hotline.inputs import Day, PageNumber, PageSize, RowId, check_row_ids, check_version
 from hotline.phones import mask_phone, normalize_phone
+from hotline.revisits.service import plan_dict
 from hotline.services import Outbox, Services, jsonable
 from hotline.stats.service import check_period
 from hotline.tickets import service
@@ -30,6 +31,8 @@ class TicketIn(BaseModel):
     type: str
     citizen_name: str = Field("", max_length=64)
     real_name: bool = False
+    # The citizen does not want to be revisited by machine (智能回访): operators call instead.
+    no_automated_revisit: bool = False
     division: str | None = None
     urgency: str = "一般"
     channel: str = "phone"
@@ -62,6 +65,7 @@ def ticket_summary(
             if show_phone
             else mask_phone(ticket.citizen_phone),
             "real_name": ticket.real_name,
+            "no_automated_revisit": ticket.no_automated_revisit,
             "address": ticket.address,
             "division": ticket.division_code,
             "department": ticket.department_code,
@@ -168,6 +172,7 @@ def ticket_detail(session: Session, ticket: Ticket, actor: Actor, now: datetime)
             jsonable({name: getattr(row, column) for name, column in columns.items()})
             for row in records[key]
         ]
+    detail["revisit_plan"] = plan_dict(session, ticket.id)
     return detail
 
 

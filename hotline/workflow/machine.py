@@ -653,7 +653,10 @@ ACTIONS: dict[str, ActionSpec] = {
         lead_department_only=False,
     ),
     "revisit": ActionSpec(
-        "回访", frozenset({Status.REPLIED}), CENTRE | frozenset({Role.CITIZEN}), _revisit
+        "回访",
+        frozenset({Status.REPLIED}),
+        CENTRE | frozenset({Role.CITIZEN, Role.SYSTEM}),  # SYSTEM: the automated revisit call
+        _revisit,
     ),
     "rate": ActionSpec(
         "评价",

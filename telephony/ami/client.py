@@ -87,6 +87,7 @@ class _Pending:
 
 EventHandler = Callable[[Message], None]
 ConnectedHandler = Callable[["AMIClient"], Awaitable[None]]
+DisconnectedHandler = Callable[[], None]
 
 
 class AMIClient:
@@ -95,7 +96,8 @@ class AMIClient:
     ``on_event`` gets every event that is not part of an action's list; with ``events``, only
     those named there or carrying an ActionID (so action lists stay whole), the others being
     skipped before their headers are built. ``on_connected`` runs after each successful login
-    (the bridge resynchronises its calls there).
+    (the bridge resynchronises its calls there); ``on_disconnected`` runs when a logged-in
+    connection is lost (what was in flight on it may or may not have happened).
     """
 
     def __init__(
@@ -105,6 +107,7 @@ class AMIClient:
         on_event: EventHandler,
         events: Collection[str] | None = None,
         on_connected: ConnectedHandler | None = None,
+        on_disconnected: DisconnectedHandler | None = None,
         ping_interval: float = 20.0,
         action_timeout: float = 10.0,
         backoff_initial: float = 0.5,
@@ -114,6 +117,7 @@ class AMIClient:
         self._on_event = on_event
         self._events = events
         self._on_connected = on_connected
+        self._on_disconnected = on_disconnected
         self._ping_interval = ping_interval
         self._action_timeout = action_timeout
         self._backoff_initial = backoff_initial
@@ -171,11 +175,16 @@ class AMIClient:
         *,
         collect_events: bool = False,
         timeout: float | None = None,
+        action_id: str | None = None,
     ) -> ActionResult:
-        """Send an action with a fresh ActionID and wait for its response (and list)."""
+        """Send an action and wait for its response (and list). Its ActionID is a fresh one,
+        or ``action_id`` (from :meth:`new_action_id`) when events announced by that id may
+        arrive before this call returns (an async ``Originate``'s ``OriginateResponse``)."""
         if self._writer is None:
             raise NotConnected("not connected to Asterisk")
-        action_id = f"{self._id_prefix}-{next(self._ids)}"
+        action_id = action_id or self.new_action_id()
+        if action_id in self._pending:
+            raise ValueError(f"ActionID {action_id!r} is already waiting for its response")
         future: asyncio.Future[ActionResult] = asyncio.get_running_loop().create_future()
         self._pending[action_id] = _Pending(future, collect_events)
         try:
@@ -186,6 +195,10 @@ class AMIClient:
             raise ActionTimeout(f"no response to {name} in time") from exc
         finally:
             self._pending.pop(action_id, None)
+
+    def new_action_id(self) -> str:
+        """An ActionID no other action of this client uses."""
+        return f"{self._id_prefix}-{next(self._ids)}"
 
     # -- one connection -------------------------------------------------------------------
 
@@ -207,6 +220,7 @@ class AMIClient:
                 await self._on_connected(self)
             await reading
         finally:
+            was_logged_in = self._logged_in.is_set()
             self._logged_in.clear()
             self._writer = None
             for task in (reading, pinging):
@@ -218,6 +232,11 @@ class AMIClient:
             for pending in self._pending.values():
                 if not pending.future.done():
                     pending.future.set_exception(NotConnected("AMI connection lost"))
+            if was_logged_in and self._on_disconnected is not None:
+                try:
+                    self._on_disconnected()
+                except Exception:  # a faulty consumer must not stop the reconnect loop
+                    log.exception("AMI disconnect handler failed")
 
     async def _login(self) -> None:
         fields = {"Username": self.config.username, "Events": "on"}
@@ -253,7 +272,8 @@ class AMIClient:
 
     def _dispatch(self, item: Banner | Message | ProtocolError) -> None:
         if isinstance(item, Message):
-            if item.response is not None:
+            # An event may carry a Response header too (OriginateResponse): Event decides.
+            if item.response is not None and item.event is None:
                 self._on_response(item)
             elif not self._add_to_list(item):
                 try:

@@ -26,6 +26,7 @@ from telephony.calls.model import (
     TransferResult,
     TransferSnapshot,
 )
+from telephony.revisit.model import REVISIT_CHANNEL_PREFIX
 
 STREAM_UUID_VARIABLE = "HOTLINE_STREAM_UUID"
 LOST_DURING_DISCONNECT = "ended while the AMI connection was down"
@@ -239,7 +240,7 @@ class CallTracker:
     def _on_newchannel(self, h: Mapping[str, str], now: float) -> None:
         linkedid = h.get("Linkedid") or h.get("Uniqueid", "")
         uniqueid = h.get("Uniqueid", "")
-        if not linkedid or linkedid in self._ended:
+        if not linkedid or linkedid in self._ended or _is_revisit_call(linkedid):
             return
         call = self._calls.get(linkedid)
         if call is None:
@@ -450,7 +451,7 @@ class CallTracker:
     def _on_core_show_channel(self, h: Mapping[str, str], now: float) -> None:
         linkedid = h.get("Linkedid") or h.get("Uniqueid", "")
         uniqueid = h.get("Uniqueid", "")
-        if not linkedid or linkedid in self._ended:
+        if not linkedid or linkedid in self._ended or _is_revisit_call(linkedid):
             return
         if self._resync_seen is not None:
             self._resync_seen.add(uniqueid)
@@ -539,3 +540,11 @@ class CallTracker:
 
     def _emit(self, kind: CallEventKind, call: _Call) -> None:
         self._sink(CallEvent(kind, call.snapshot()))
+
+
+def _is_revisit_call(linkedid: str) -> bool:
+    """An automated revisit call placed by the app (telephony.revisit), not a citizen calling
+    in: its outcome is the revisit plan's, and counting it would inflate the inbound figures.
+    After 0 it reaches the queue still under this Linkedid, so it is not popped as a call
+    either; the operators' revisit queue holds its ticket instead."""
+    return linkedid.startswith(REVISIT_CHANNEL_PREFIX)

@@ -4,7 +4,8 @@ It greets with the banner, answers actions with ``Response:`` blocks echoing the
 sends event lists (``EventList: start`` … ``Complete``), accepts plain and MD5 login, and
 plays scenario files. It keeps a table of live channels from the events it plays, so
 ``CoreShowChannels`` and ``QueueStatus`` after a reconnect tell the truth, and it answers
-transfer and queue actions with the events Asterisk would send.
+transfer and queue actions with the events Asterisk would send, and ``Originate`` into the
+``revisit`` context as a citizen would (``telephony.sim.citizens``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from telephony.ami.codec import AMIDecoder, Message, encode_message
+from telephony.sim.citizens import NOT_ANSWERED, choose_citizen, dialplan_reports
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ SCENARIO_DIR = Path(__file__).with_name("scenarios")
 SCENARIO_AGENT = "8001"  # the softphone the scenario files are written for
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 _DIAL_CAUSES = {"ANSWER": "16", "BUSY": "17", "NOANSWER": "19", "CHANUNAVAIL": "20"}
+REVISIT_CONTEXT = "revisit"
 
 
 def load_scenario(name_or_path: str | Path) -> dict[str, Any]:
@@ -81,6 +84,12 @@ class SwitchboardSimulator:
     _rung: dict[str, float] = field(default_factory=dict)  # interface → when last rung
     _engaged: set[str] = field(default_factory=set)  # extensions a playing call has taken
     port: int = 0
+    # Revisit calls: phone → a name in telephony.sim.citizens.CITIZENS (else drawn with the
+    # seed); the ring time and the time per key read, both times step_scale.
+    citizens: dict[str, str] = field(default_factory=dict)
+    revisit_seed: int | None = None
+    revisit_ring_seconds: float = 3.0
+    revisit_key_seconds: float = 2.0
 
     # -- server ---------------------------------------------------------------------------
 
@@ -167,6 +176,8 @@ class SwitchboardSimulator:
             self._queue_action(session, name, action, action_id)
         elif name in ("blindtransfer", "redirect", "atxfer"):
             self._transfer_action(session, name, action, action_id)
+        elif name == "originate":
+            self._originate(session, action, action_id)
         else:
             message = "Invalid/unknown command"
             self._reply(session, {"Response": "Error", "Message": message}, action_id)
@@ -374,6 +385,76 @@ class SwitchboardSimulator:
                 }
             )
             self._hangup(channel)
+
+    # -- revisit calls (Originate into the revisit context) ------------------------------
+
+    def _originate(self, session: _Session, action: Message, action_id: str) -> None:
+        technology, _, rest = action.get("Channel").partition("/")
+        phone = rest.partition("@")[0]
+        if action.get("Context") != REVISIT_CONTEXT or not technology or not phone:
+            message = f"the simulator originates only PJSIP/NUMBER@trunk into {REVISIT_CONTEXT}"
+            self._reply(session, {"Response": "Error", "Message": message}, action_id)
+            return
+        variables = dict(
+            item.partition("=")[::2]
+            for header in action.values("Variable")
+            for item in header.split(",")
+        )
+        uniqueid = action.get("ChannelId") or f"{time.time():.0f}.{next(self._ids)}"
+        if uniqueid in self.channels:  # Asterisk refuses a ChannelId a channel already has
+            self._reply(session, {"Response": "Error", "Message": "Originate failed"}, action_id)
+            return
+        channel = {
+            "Channel": f"{technology}/trunk-{next(self._ids):08x}",
+            "Uniqueid": uniqueid,
+            "Linkedid": uniqueid,
+            "CallerIDNum": phone,
+            "Exten": action.get("Exten") or "s",
+            "Context": REVISIT_CONTEXT,
+            "ChannelStateDesc": "Down",
+        }
+        self._reply(
+            session, {"Response": "Success", "Message": "Originate successfully queued"}, action_id
+        )
+        task = asyncio.create_task(self._play_revisit(channel, variables, action_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _play_revisit(
+        self, channel: dict[str, str], variables: Mapping[str, str], action_id: str
+    ) -> None:
+        """The events of one revisit call, as Asterisk and the [revisit] dialplan send them."""
+        ticket, attempt = variables.get("TICKET", ""), variables.get("ATTEMPT", "")
+        citizen = choose_citizen(channel["CallerIDNum"], attempt, self.citizens, self.revisit_seed)
+        response = {"Event": "OriginateResponse", "Privilege": "call,all", "ActionID": action_id}
+        response |= {key: channel[key] for key in ("Channel", "Context", "Exten", "Uniqueid")}
+        response["CallerIDNum"] = channel["CallerIDNum"]
+        self.broadcast({"Event": "Newchannel", **channel})
+        self.broadcast({"Event": "Newstate", **channel, "ChannelStateDesc": "Ringing"})
+        await asyncio.sleep(self.revisit_ring_seconds * self.step_scale)
+        if citizen.answers != "answer":
+            reason, cause = NOT_ANSWERED[citizen.answers]
+            self._hangup(self.channels.get(channel["Uniqueid"]), cause)
+            self.broadcast({**response, "Response": "Failure", "Reason": reason})
+            return
+        self.broadcast({"Event": "Newstate", **channel, "ChannelStateDesc": "Up"})
+        self.broadcast({**response, "Response": "Success", "Reason": "4"})
+        up = {**channel, "ChannelStateDesc": "Up"}
+        for report in dialplan_reports(citizen.keys):
+            if report["UserEvent"] != "RevisitAnswered":
+                await asyncio.sleep(self.revisit_key_seconds * self.step_scale)
+            self.broadcast(
+                {
+                    "Event": "UserEvent",
+                    "Privilege": "user,all",
+                    **_plain(up),
+                    "UserEvent": report["UserEvent"],
+                    "Ticket": ticket,
+                    "Attempt": attempt,
+                    **{key: value for key, value in report.items() if key != "UserEvent"},
+                }
+            )
+        self._hangup(self.channels.get(channel["Uniqueid"]))
 
     def _hangup(self, channel: dict[str, str] | None, cause: str = "16") -> None:
         if channel is not None:

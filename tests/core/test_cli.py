@@ -109,6 +109,12 @@ def test_serve_refuses_a_malformed_ami_url_with_a_message(
         ("HOTLINE_HTTP_HEADER_TIMEOUT", "-1", "HOTLINE_HTTP_HEADER_TIMEOUT 必须是正数"),
         ("HOTLINE_HTTP_MAX_HEADER_BYTES", "16k", "HOTLINE_HTTP_MAX_HEADER_BYTES 必须是正整数"),
         ("HOTLINE_AUDIOSOCKET_MAX_STREAMS", "many", "HOTLINE_AUDIOSOCKET_MAX_STREAMS 必须是正整数"),
+        ("HOTLINE_REVISIT_CALLING_HOURS", "9-12", "HOTLINE_REVISIT_CALLING_HOURS：时段 '9-12'"),
+        ("HOTLINE_REVISIT_CALLING_HOURS", "14:00-12:00", "的结束须晚于开始"),
+        ("HOTLINE_REVISIT_CHANNEL", "fax", "HOTLINE_REVISIT_CHANNEL 必须是 call 或 sms"),
+        ("HOTLINE_REVISIT_WEEKENDS", "sometimes", "HOTLINE_REVISIT_WEEKENDS 必须是 yes 或 no"),
+        ("HOTLINE_REVISIT_MAX_ATTEMPTS", "0", "HOTLINE_REVISIT_MAX_ATTEMPTS 必须是正整数"),
+        ("HOTLINE_REVISIT_RETRY_MINUTES", "-5", "HOTLINE_REVISIT_RETRY_MINUTES 必须是正数"),
     ],
 )
 def test_a_bad_setting_stops_every_command_naming_it(

@@ -14,6 +14,14 @@ from asterisk.ami.action import LoginAction
 from asterisk.ami.client import AMIClient as ThreadedAMIClient
 
 from telephony.ami import AMIDecoder, Message, ProtocolError
+from telephony.revisit import RevisitSettings
+from telephony.revisit.calls import (
+    ANSWERED_EVENT,
+    END_EVENT,
+    INVALID_EVENT,
+    KEYS_EVENT,
+    OPERATOR_EVENT,
+)
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "asterisk"
 
@@ -44,6 +52,17 @@ def test_dialplan_passes_asterisklint() -> None:
     ):
         assert f"exten => {number},1,Dial(" in text
     assert "[speech-hooks]" in text
+    assert "#include extensions-revisit.conf" in text  # so the lint above covers it too
+
+
+def test_revisit_dialplan_reports_what_the_dialer_reads() -> None:
+    text = (DEPLOY / "extensions-revisit.conf").read_text()
+    assert f"[{RevisitSettings().context}]" in text
+    for event in (ANSWERED_EVENT, KEYS_EVENT, OPERATOR_EVENT, INVALID_EVENT, END_EVENT):
+        assert f"UserEvent({event},Ticket: ${{TICKET}},Attempt: ${{ATTEMPT}}" in text
+    assert "exten => h,1,UserEvent(RevisitEnd," in text
+    assert "Queue(12345," in text and "Set(__HOTLINE_REVISIT_TICKET=${TICKET})" in text
+    assert "SayDigits(${FILTER(0123456789,${TICKET})})" in text
 
 
 def test_queue_and_manager_settings() -> None:

@@ -56,6 +56,7 @@ export const listTickets = (query) => get("/api/tickets", query);
 export const getTicket = (id) => get(`/api/tickets/${id}`);
 export const createTicket = (fields) => post("/api/tickets", fields);
 export const act = (id, action, params) => post(`/api/tickets/${id}/actions/${action}`, params);
+export const revisitQueue = async () => (await get("/api/revisits/queue")).items;
 
 // --- directory
 export const departments = () => get("/api/departments");

@@ -375,6 +375,7 @@ function ticketFields() {
     citizen_phone: data.get("citizen_phone"),
     citizen_name: data.get("citizen_name"),
     real_name: data.get("real_name") === "on",
+    no_automated_revisit: data.get("no_automated_revisit") === "on",
     type: data.get("type"),
     urgency: data.get("urgency"),
     address: data.get("address"),
@@ -439,9 +440,18 @@ $("#close-direct").addEventListener("click", async () => {
 
 // ---------------------------------------------------------------- revisits
 const REVISIT_ACTIONS = ["revisit", "close", "reopen", "rate"];
+// The operators' revisit queue (转人工回访: what the automated call could not or should not do)
+// comes first, each with its last reason; the other tickets waiting for a revisit follow.
 async function loadRevisits() {
-  const { items } = await api.listTickets({ status: "replied,revisited", page_size: 50 });
-  $("#revisit-queue").replaceChildren(...(items.length ? items.map((t) => queueItem(t, openRevisit))
+  const [{ items }, forOperators] = await Promise.all([
+    api.listTickets({ status: "replied,revisited", page_size: 50 }),
+    api.revisitQueue(),
+  ]);
+  const reasonOf = new Map(forOperators.map((q) => [q.ticket_id, q.reasons.at(-1)?.text || ""]));
+  const ordered = [...items.filter((t) => reasonOf.has(t.id)), ...items.filter((t) => !reasonOf.has(t.id))];
+  $("#revisit-queue").replaceChildren(...(ordered.length
+    ? ordered.map((t) => queueItem(t, openRevisit, reasonOf.has(t.id)
+      ? el("span", { class: "tag waiting", title: reasonOf.get(t.id) }, `转人工回访：${reasonOf.get(t.id)}`) : null))
     : [el("li", { class: "muted" }, "暂无待回访工单。")]));
 }
 

@@ -275,6 +275,7 @@ export function ticketDetail(ticket) {
         s.commitment ? el("div", { class: "muted" }, `申请人书面承诺：${s.commitment}`) : null,
         el("div", {}, s.outcome ? `${SUPPLEMENT_OUTCOMES[s.outcome] || s.outcome}${s.content ? `：${s.content}` : ""}` : "等待群众补正")))));
   }
+  if (ticket.revisit_plan) parts.push(...revisitPlan(ticket.revisit_plan));
   if (ticket.returns?.length) {
     parts.push(
       el("h4", {}, "退单记录"),
@@ -293,6 +294,25 @@ export function ticketDetail(ticket) {
         historyNote(h.data)))));
   }
   return el("div", { class: "ticket-detail" }, parts);
+}
+
+// 回访计划: the channel and why, the window, the attempts left and how each attempt ended.
+function revisitPlan(plan) {
+  const facts = el(
+    "dl",
+    { class: "facts" },
+    field("回访渠道", `${plan.channel_label} · ${plan.status_label}`),
+    field("时间窗", `${formatTime(plan.earliest)} 至 ${formatTime(plan.latest)}`),
+    field("剩余次数", plan.channel === "call" ? `${plan.attempts_left} 次${plan.next_at ? `（下次外呼 ${formatTime(plan.next_at)}）` : ""}` : "—"),
+  );
+  const reasons = el("ul", { class: "revisit-reasons" }, plan.reasons.map((r) =>
+    el("li", {}, el("time", {}, formatTime(r.at)), ` ${r.text}`)));
+  const attempts = plan.attempts.length
+    ? el("ol", { class: "revisit-attempts" }, plan.attempts.map((a) =>
+      el("li", {}, `第 ${a.number} 次 ${formatTime(a.claimed_at)}：${a.outcome_label}`,
+        a.satisfaction ? `（按键 ${a.satisfaction}${a.solved === null ? "" : a.solved ? "，已解决" : "，未解决"}）` : "")))
+    : el("p", { class: "muted" }, "尚未外呼");
+  return [el("h4", {}, "回访计划"), facts, el("h5", {}, "原因"), reasons, el("h5", {}, "每次尝试"), attempts];
 }
 
 function historyNote(data) {

@@ -1,0 +1,59 @@
+"""``hotline revisits run-once``: one pass of the revisit worker, by hand (operators, tests)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from hotline.cli_errors import refuse
+from hotline.config import Settings
+from hotline.revisits.policy import OUTCOME_LABELS
+from hotline.revisits.runner import RevisitWorker
+from hotline.revisits.service import Claim, policy_of
+from hotline.services import Services
+from telephony.ami import AMIConfig, parse_ami_url
+from telephony.revisit import RevisitDialer, RevisitOutcome
+
+revisits_app = typer.Typer(help="智能回访", no_args_is_help=True)
+CONNECT_SECONDS = 10
+
+
+@revisits_app.command("run-once")
+def run_once(
+    ami_url: str | None = typer.Option(
+        None, help="ami://USER:SECRET@HOST:PORT，默认 HOTLINE_AMI_URL"
+    ),
+) -> None:
+    """Place the revisit calls due now (inside calling hours) and record their outcomes."""
+    settings = Settings.from_env()
+    url = ami_url or settings.ami_url
+    if not url:
+        refuse("请设置 HOTLINE_AMI_URL 或 --ami-url")
+    try:
+        config = parse_ami_url(url)
+    except ValueError as error:
+        refuse(str(error))
+    try:
+        results = asyncio.run(_one_pass(settings, config))
+    except TimeoutError:
+        refuse(f"{CONNECT_SECONDS} 秒内未能登录电话交换机（{config.host}:{config.port}），未外呼")
+    if not results:
+        hours = policy_of(settings.revisit).calling_hours.describe()
+        typer.echo(f"没有到期的自动回访（外呼时段：{hours}）")
+    for claim, outcome in results:
+        label = OUTCOME_LABELS.get(outcome.kind, outcome.kind)
+        typer.echo(f"工单 {claim.ticket_no} 第 {claim.number} 次外呼：{label}")
+
+
+async def _one_pass(settings: Settings, config: AMIConfig) -> list[tuple[Claim, RevisitOutcome]]:
+    services = Services(settings)
+    dialer = RevisitDialer(config)
+    task = asyncio.create_task(dialer.run())
+    try:
+        await dialer.client.wait_connected(CONNECT_SECONDS)
+        return await RevisitWorker(services, dialer, policy_of(settings.revisit)).run_once()
+    finally:
+        await dialer.close()
+        task.cancel()
+        services.close()
