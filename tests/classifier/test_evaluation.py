@@ -72,6 +72,7 @@ def test_the_model_card_tables_the_emergency_figures_per_register(tmp_path: Path
         "training_seconds": 1.0,
         "size_bytes": 1_000_000,
         "libraries": {},
+        "augmentation": None,
         "evaluation": {
             "source": "test.csv",
             "sha256": "1",
