@@ -1,16 +1,17 @@
 """One fitted object from raw text to every output: normalise → shared features → linear heads.
 
-``RoutingPipeline`` is fitted once and persisted whole. Its feature step is one pair of
-scikit-learn TF-IDF vectorisers (jieba words, character 1–2-grams; character n-grams survive
-the wrong characters speech recognition produces; the character block weighs 1.5× the word
-block) shared by every output, and
-each output (department, type, urgency, emergency) is a linear SVM head on those features
-(for the department, Naive-Bayes-scaled: ``classifier.heads``),
-calibrated with Platt sigmoids fitted on cross-validated decisions (one linear model fitted on
-all data, ``ensemble=False``): the probabilities can be shown and thresholded, and the one
-linear model's weights × TF-IDF values explain a decision (the ``evidence`` words). (A
-LogisticRegression head was tried: 0.58 department accuracy against 0.70 for the calibrated
-LinearSVC on a validation split, at every C tried.)
+``RoutingPipeline`` is fitted once and persisted whole. Its feature step is four scikit-learn
+TF-IDF vectorisers shared by every output: jieba words and character 1–2-grams of the whole text
+(character n-grams survive the wrong characters speech recognition produces; that block weighs
+1.5× the word block), and the same two again of the text's first ``OPENING_CHARS`` characters
+(a message's subject, a call's matter, weighted 0.7 each; ``BLOCKS``). Each output
+(department, type, urgency, emergency) is a linear SVM head on those features (for the
+department, Naive-Bayes-scaled: ``classifier.heads``), calibrated with Platt sigmoids fitted on
+cross-validated decisions (one linear model fitted on all data, ``ensemble=False``): the
+probabilities can be shown and thresholded, and the one linear model's weights × TF-IDF
+values explain a decision (the ``evidence`` words). (A LogisticRegression head was tried: 0.58
+department accuracy against 0.70 for the calibrated LinearSVC on a validation split, at every
+C tried.)
 
 Fitting uses scikit-learn; the fitted object keeps only what prediction needs — the
 segmentation dictionary, vocabularies, IDF weights, the heads' stacked weights and
@@ -47,12 +48,46 @@ CHAR_NGRAMS = (1, 2)
 # training split (docs/classifier.md); never on the test split.
 DEFAULT_C = 0.5
 CALIBRATION_FOLDS = 3
-WORDS, CHARS = "words", "chars"
-# Each block is L2-normalised on its own, then scaled by its weight. These, character 1–2-grams
-# and no word pairs were chosen together by repeated 5-fold cross-validation on training data
-# only (docs/classifier.md): department macro-F1 +0.012 on the corpus (15 of 15 folds) and
-# +0.003 on the public-benchmark proxy (9 of 10).
-BLOCK_WEIGHTS = {WORDS: 1.0, CHARS: 1.5}
+WORDS, CHARS = "words", "chars"  # a block's analyzer: jieba words or character n-grams
+# The opening blocks read only this many characters from the start of a normalised text.
+OPENING_CHARS = 20
+
+
+def leading_part(normalized: Sequence[str], opening: int | None) -> Sequence[str]:
+    """The texts' first ``opening`` characters, or the whole texts when ``opening`` is None."""
+    if opening is None:
+        return normalized
+    return [text[:opening] for text in normalized]
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    """One block of the shared features: a TF-IDF vectoriser's analyzer, the part of the
+    text it reads and the weight its L2-normalised values are scaled by."""
+
+    analyzer: str  # WORDS or CHARS
+    weight: float
+    opening: int | None = None  # read only the first this many characters, else the whole text
+    min_df: int = 1
+
+    def part(self, normalized: Sequence[str]) -> Sequence[str]:
+        return leading_part(normalized, self.opening)
+
+
+# Each block is L2-normalised on its own, then scaled by its weight. Words 1.0 and character
+# 1–2-grams 1.5 (no word pairs) were chosen together by repeated 5-fold cross-validation on
+# training data only (docs/classifier.md): department macro-F1 +0.012 on the corpus (15 of 15
+# folds) and +0.003 on the public-benchmark proxy (9 of 10). The opening blocks — the same
+# words and character n-grams once more, from the first OPENING_CHARS characters, where a
+# message's subject or a call's matter usually stands — were added by the same kind of
+# cross-validation (5-fold × 2 seeds): +0.005 on the public benchmark's train.csv (9 of 10
+# folds), +0.0025 on the corpus (7 of 10).
+BLOCKS = (
+    BlockSpec(WORDS, 1.0),
+    BlockSpec(CHARS, 1.5, min_df=2),
+    BlockSpec(WORDS, 0.7, opening=OPENING_CHARS),
+    BlockSpec(CHARS, 0.7, opening=OPENING_CHARS),
+)
 # Outputs whose head is NaiveBayesScaledSVC (classifier.heads); the others are plain LinearSVC.
 # By the same cross-validation the scaling helps the department head on the public-benchmark
 # proxy (+0.006 macro-F1, 10 of 10 folds) and costs the emergency head recall (0.97–0.98 →
@@ -113,22 +148,21 @@ def packed_char_ngrams(normalized: str) -> np.ndarray:
     return packed_char_ngrams_many([normalized])[1]
 
 
-def build_vectorizers() -> dict[str, TfidfVectorizer]:
+def build_vectorizer(spec: BlockSpec) -> TfidfVectorizer:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return {
-        WORDS: TfidfVectorizer(
-            analyzer=_terms_as_given, sublinear_tf=True, min_df=1, dtype=np.float32
-        ),
-        CHARS: TfidfVectorizer(
-            analyzer="char",
-            ngram_range=CHAR_NGRAMS,
-            sublinear_tf=True,
-            min_df=2,
-            max_features=MAX_CHAR_FEATURES,
-            dtype=np.float32,
-        ),
-    }
+    if spec.analyzer == WORDS:
+        return TfidfVectorizer(
+            analyzer=_terms_as_given, sublinear_tf=True, min_df=spec.min_df, dtype=np.float32
+        )
+    return TfidfVectorizer(
+        analyzer="char",
+        ngram_range=CHAR_NGRAMS,
+        sublinear_tf=True,
+        min_df=spec.min_df,
+        max_features=MAX_CHAR_FEATURES,
+        dtype=np.float32,
+    )
 
 
 def build_head(smallest_class: int, c: float, scaled: bool) -> CalibratedClassifierCV:
@@ -160,22 +194,26 @@ class FeatureBlock:
     offset: int  # the block's first column in the shared features
     table: KeyTable  # each column's term key (string_key for words, pack_term for chars)
     weight: float  # the block's L2-normalised values are scaled by it
+    # The block reads only this many leading characters (None: all). The default lets models
+    # pickled before opening blocks existed load unchanged.
+    opening: int | None = None
 
     @classmethod
     def fitted(
-        cls, analyzer: str, vocabulary: dict[str, int], idf: np.ndarray, offset: int
+        cls, spec: BlockSpec, vocabulary: dict[str, int], idf: np.ndarray, offset: int
     ) -> FeatureBlock:
-        key = pack_term if analyzer == CHARS else string_key
+        key = pack_term if spec.analyzer == CHARS else string_key
         keys = np.zeros(len(vocabulary), dtype=np.uint64)
         for term, column in vocabulary.items():
             keys[column] = key(term)
         return cls(
-            analyzer,
+            spec.analyzer,
             vocabulary,
             idf.astype(np.float32),
             offset,
             KeyTable(keys),
-            BLOCK_WEIGHTS[analyzer],
+            spec.weight,
+            spec.opening,
         )
 
     def occurrences(
@@ -183,6 +221,7 @@ class FeatureBlock:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(owners, columns): the shared-features column of every term occurrence in each text
         (repeats kept), with the index of the text it occurs in."""
+        normalized = leading_part(normalized, self.opening)
         if self.analyzer == CHARS:
             owners, keys = packed_char_ngrams_many(normalized)
         else:
@@ -223,22 +262,26 @@ class Head:
 class FittedParts:
     """The scikit-learn objects a fit produced, for inspection and tests; never persisted."""
 
-    vectorizers: dict[str, TfidfVectorizer]
+    vectorizers: list[TfidfVectorizer]  # one per block of BLOCKS, in order
     heads: dict[str, CalibratedClassifierCV]
 
     def transform(self, normalized: Sequence[str]) -> sparse.csr_matrix:
         """scikit-learn's own features of normalised texts (words cut one text at a time)."""
-        return stack_blocks(
-            self.vectorizers[WORDS].transform([tokenize_normalized(t) for t in normalized]),
-            self.vectorizers[CHARS].transform(normalized),
-        )
+        blocks = []
+        for spec, vectorizer in zip(BLOCKS, self.vectorizers, strict=True):
+            part = spec.part(normalized)
+            if spec.analyzer == WORDS:
+                part = [tokenize_normalized(text) for text in part]
+            blocks.append(vectorizer.transform(part))
+        return stack_blocks(blocks)
 
 
-def stack_blocks(words: sparse.csr_matrix, chars: sparse.csr_matrix) -> sparse.csr_matrix:
-    """The shared features: each vectoriser's block scaled by its weight, side by side."""
+def stack_blocks(blocks: Sequence[sparse.csr_matrix]) -> sparse.csr_matrix:
+    """The shared features: each block of BLOCKS scaled by its weight, side by side."""
     from scipy import sparse
 
-    return sparse.hstack([words * BLOCK_WEIGHTS[WORDS], chars * BLOCK_WEIGHTS[CHARS]]).tocsr()
+    weighted = [block * spec.weight for spec, block in zip(BLOCKS, blocks, strict=True)]
+    return sparse.hstack(weighted).tocsr()
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
@@ -272,17 +315,19 @@ class RoutingPipeline:
                 raise ValueError(f"{name}: {len(labels)} labels for {len(texts)} texts")
         normalized = [normalize(text) for text in texts]
         dictionary = domain_dictionary()
-        vectorizers = build_vectorizers()
-        matrix = stack_blocks(
-            vectorizers[WORDS].fit_transform(segment(dictionary, normalized).words()),
-            vectorizers[CHARS].fit_transform(normalized),
-        )
+        vectorizers = [build_vectorizer(spec) for spec in BLOCKS]
+        fitted_blocks = []
+        for spec, vectorizer in zip(BLOCKS, vectorizers, strict=True):
+            part = spec.part(normalized)
+            documents = segment(dictionary, part).words() if spec.analyzer == WORDS else part
+            fitted_blocks.append(vectorizer.fit_transform(documents))
+        matrix = stack_blocks(fitted_blocks)
         blocks, offset = [], 0
-        for name, vectorizer in vectorizers.items():
+        for spec, vectorizer in zip(BLOCKS, vectorizers, strict=True):
             # Terms cut by min_df/max_features, kept by scikit-learn only for introspection.
             vectorizer.stop_words_ = None
             vocabulary = {str(term): int(column) for term, column in vectorizer.vocabulary_.items()}
-            blocks.append(FeatureBlock.fitted(name, vocabulary, vectorizer.idf_, offset))
+            blocks.append(FeatureBlock.fitted(spec, vocabulary, vectorizer.idf_, offset))
             offset += len(vectorizer.idf_)
         fitted_heads, heads, weights, intercepts, start = {}, {}, [], [], 0
         for name, labels in targets.items():

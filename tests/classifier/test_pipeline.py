@@ -9,6 +9,7 @@ import pytest
 
 from classifier.features import (
     CHAR_NGRAMS,
+    OPENING_CHARS,
     RoutingPipeline,
     pack_term,
     packed_char_ngrams,
@@ -58,6 +59,22 @@ def test_features_equal_scikit_learns_vectorizers(small_trained: RoutingModel, t
     assert pipeline.fitted_ is not None
     reference = pipeline.fitted_.transform([normalize(t) for t in texts])
     np.testing.assert_allclose(pipeline.transform(texts).toarray(), reference.toarray(), atol=1e-6)
+
+
+def test_opening_blocks_read_only_the_start_of_a_text(small_trained: RoutingModel) -> None:
+    pipeline = small_trained.pipeline
+    opening = "我们小区门口的路灯坏了好几天晚上特别黑走路害怕"
+    assert len(normalize(opening)) > OPENING_CHARS
+    same_start = pipeline.transform([opening + "垃圾也没人清理", opening + "楼上装修噪音扰民"])
+    first, second = same_start.toarray()
+    assert {block.opening for block in pipeline.blocks} == {None, OPENING_CHARS}
+    for block in pipeline.blocks:
+        columns = slice(block.offset, block.offset + len(block.idf))
+        if block.opening is None:
+            assert not np.array_equal(first[columns], second[columns])
+        else:
+            assert first[columns].any()
+            np.testing.assert_array_equal(first[columns], second[columns])
 
 
 def test_probabilities_equal_each_heads_predict_proba(small_trained: RoutingModel, texts) -> None:  # type: ignore[no-untyped-def]

@@ -33,8 +33,9 @@ def test_public_benchmark_trains_on_train_and_scores_on_test(shared_dir: Path) -
     report = evaluate(model, test.rows, label)
     assert set(model.departments) == {row[label] for row in train.rows}
     assert report["n"] == len(test.rows)
-    # A plain jieba TF-IDF + LinearSVC scores about 0.90 here; the goal is 0.93.
-    assert report["macro_f1"] >= 0.9
+    # The plain baselines score 0.906 (words) and 0.915 (+ character 1–3-grams) here, ours 0.936
+    # (docs/benchmarks.md); the margin below that leaves room for library versions.
+    assert report["macro_f1"] >= 0.93
 
 
 def test_a_quoted_text_with_line_breaks_is_one_row(tmp_path: Path) -> None:
