@@ -31,7 +31,7 @@ MODEL_CONFIG = "model.json"
 # of joblib, whose import alone took ~0.5 s on the busy bench machine). Like any pickle,
 # load only model files you made or trust.
 MODEL_FILE = "model.pickle.z"
-MODEL_FORMAT = 5
+MODEL_FORMAT = 6  # 6 adds the opening blocks, which code made for format 5 would silently skip
 OUTPUTS = ("department", "type", "urgency", "emergency")
 NO_EMERGENCY = "none"
 UNKNOWN = "未知"  # type/urgency when the model directory has no pipeline for them
