@@ -16,7 +16,7 @@ import numpy as np
 
 from classifier import rules
 from classifier.features import CHARS, RoutingPipeline
-from classifier.places import PlaceMatch, extract_places
+from classifier.places import PlaceMatch, extract_places, is_place_suffix
 from classifier.segment import segment
 from classifier.text import normalize, stop_words, warm_up
 
@@ -282,9 +282,15 @@ class RoutingModel:
         beyond_places = [word for word in said if not any(word in part for part in named)]
         if beyond_places:
             return None
-        # A suffix makes a street or estate ("…路", "…小区"), which "出租车绕路" also has: only
-        # where the model is unsure is it taken for a place and nothing more.
-        if (place.division_text and not place.place) or probability < self.threshold:
+        # A street or estate ends in its suffix cut as a word of its own ("胜利|路", "桂园|小区"),
+        # where "出租车|绕路" ends in a word that merely holds one; a place the model is unsure
+        # of is taken for a place and nothing more either way.
+        ends_in_suffix = bool(words) and is_place_suffix(words[-1])
+        if (
+            (place.division_text and not place.place)
+            or ends_in_suffix
+            or probability < self.threshold
+        ):
             return f"文本只有地名（{'、'.join(named)}），没有说明诉求，请接线员补充"
         return None
 

@@ -27,6 +27,7 @@ _ESTATE = re.compile(rf"{_NAME}({_ESTATE_SUFFIX})(?![{_CJK}]*?(?:{_ESTATE_SUFFIX
 _STREET = re.compile(rf"{_NAME}({_STREET_SUFFIX})")
 _ESTATE_SUFFIXES = re.compile(_ESTATE_SUFFIX)
 _STREET_SUFFIXES = re.compile(_STREET_SUFFIX)
+_WHOLE_SUFFIX = re.compile(rf"(?:{_STREET_SUFFIX}|{_ESTATE_SUFFIX})")
 # Words that end the run of characters before a place name: whatever precedes them is not
 # part of the name.
 _BOUNDARY = re.compile(
@@ -69,6 +70,11 @@ def _gazetteer() -> _Gazetteer:
         for name, _code, is_alias in names
     )
     return _Gazetteer(tuple(map(re.compile, patterns)), re.compile("|".join(patterns)), codes)
+
+
+def is_place_suffix(word: str) -> bool:
+    """Whether ``word`` is a street's or an estate's suffix on its own (路, 大街, 小区, 花园…)."""
+    return _WHOLE_SUFFIX.fullmatch(word) is not None
 
 
 def find_division(text: str) -> tuple[str | None, str | None]:

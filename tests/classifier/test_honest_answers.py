@@ -46,6 +46,7 @@ FUNCTION_TAGS = ("m", "q", "r", "d", "t", "c", "p", "u", "y", "e", "o")
 MISTAGGED_DOMAIN_WORDS = frozenset(
     [
         "汛期",
+        "中暑",
         "过期",
         "到期",
         "高速",
