@@ -99,6 +99,7 @@ export const classify = (text) => post("/api/classify", { text });
 export const searchKnowledge = async (q) => (await get("/api/kb/search", { q })).items;
 export const hotspots = async () => (await get("/api/hotspots")).items;
 export const callStats = (query) => get("/api/stats/calls", query);
+export const revisitStats = (query) => get("/api/stats/revisits", query);
 
 // --- live events: one EventSource per page, handlers by event type ("*" hears everything).
 // Handlers get (data, eventType): the event type is the SSE event name (also data.event);
