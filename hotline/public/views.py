@@ -229,15 +229,14 @@ def rate_by_link(
     token: str, body: LinkRatingIn, request: Request, svc: Services = Depends(services)
 ) -> dict[str, Any]:
     policy = policy_of(svc.settings.revisit, svc.settings.sms)
-    rating = RATING_LEVELS[body.satisfaction - 1]
 
     def rate() -> dict[str, Any]:
         with svc.unit() as (session, outbox):
             ticket, events = links.rate_by_link(
-                svc, session, token, rating, body.satisfaction, body.solved, policy
+                svc, session, token, body.satisfaction, body.solved, policy
             )
             publish_all(outbox, ticket, events)
-            return {"number": ticket.number, "rating": rating, "solved": body.solved}
+            return {"number": ticket.number, "rating": ticket.rating, "solved": body.solved}
 
     return _counting_misses(request, svc, rate)
 

@@ -30,6 +30,7 @@ from hotline.throttle import Limit, Throttle, TooManyRequests
 from hotline.tickets.models import Ticket
 from hotline.tickets.views import perform
 from hotline.workflow import Actor, Role, Status, WorkflowEvent
+from hotline.workflow.states import RATING_LEVELS
 
 log = logging.getLogger(__name__)
 # The citizen who opened the link their text carried; the history names the channel.
@@ -96,13 +97,13 @@ def rate_by_link(
     svc: Services,
     session: Session,
     token: str,
-    rating: str,
     satisfaction: int,
     solved: bool,
     policy: RevisitPolicy,
 ) -> tuple[Ticket, list[WorkflowEvent]]:
-    """The workflow's ``revisit`` with channel sms, as the worker performs a call's rating;
-    the caller's transaction holds it all, so a refusal leaves the link unused."""
+    """The workflow's ``revisit`` with channel sms, as the worker performs a call's rating
+    (``satisfaction`` 1 非常满意 … 5 非常不满意); the caller's transaction holds it all, so a
+    refusal leaves the link unused."""
     now = svc.clock()
     link, _ = find_link(session, token, now)
     taken = session.execute(
@@ -122,7 +123,7 @@ def rate_by_link(
         svc.calendar(session),
         satisfaction=satisfaction,
         solved=solved,
-        rating=rating,
+        rating=RATING_LEVELS[satisfaction - 1],
         detail="市民通过短信链接评价",
     )
     if settled is None or settled.revisit_params is None:
