@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from hotline.revisits.models import RevisitAttempt, RevisitPlan
-from hotline.revisits.policy import CHANNEL_LABELS, OUTCOME_LABELS, SMS_NOT_ENABLED
+from hotline.revisits.policy import CHANNEL_LABELS, OUTCOME_LABELS
 from hotline.stats.service import period_bounds
 from hotline.tickets.models import Rating, Ticket
 
@@ -29,7 +29,7 @@ HANDOVER_REASONS: tuple[tuple[str, str, str], ...] = (
     ("about_centre", "投诉热线中心本身", "投诉热线中心本身"),
     ("anonymous", "非实名（匿名）工单", "非实名（匿名）工单"),
     ("no_number", "没有可以外呼的电话号码", "没有可以外呼的电话号码"),
-    ("sms_not_enabled", SMS_NOT_ENABLED, SMS_NOT_ENABLED),
+    ("link_expired", "短信链接过期未评价", "短信链接过期未评价"),
     ("pressed_zero", "按 0 要求人工回访", "市民按 0 转人工"),
     ("attempts_exhausted", "均未完成", "自动回访次数用尽"),
     ("no_slot", "回访期限前", "回访期限前无外呼时段"),
@@ -186,7 +186,10 @@ def revisit_figures(
         handed.update(codes)
 
     completed = sum(finished_by.values())
-    attempts_by_channel = Counter(attempt.channel for attempt in attempts)
+    # A throttled text gave its attempt back: it was not spent, so it is no attempt here.
+    attempts_by_channel = Counter(
+        attempt.channel for attempt in attempts if attempt.outcome != "throttled"
+    )
     outcomes = Counter((attempt.channel, attempt.outcome or IN_PROGRESS) for attempt in attempts)
     outcome_labels = {**OUTCOME_LABELS, IN_PROGRESS: "进行中"}
     labels = {code: label for code, _marker, label in HANDOVER_REASONS} | dict([OTHER_REASON])

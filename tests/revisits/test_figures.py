@@ -178,7 +178,6 @@ def test_the_period_is_the_replies_and_the_inputs_are_checked(
 
 def _operator_reasons_of_the_policy() -> dict[str, list[str]]:
     """Every sentence with which the policy hands a plan to the operators, by figure code."""
-    named = TicketFacts(True, "13812345678", False, False, False)
     channel = {
         "opted_out": TicketFacts(True, "13812345678", True, False, False),
         "rectification": TicketFacts(True, "13812345678", False, True, False),
@@ -188,9 +187,6 @@ def _operator_reasons_of_the_policy() -> dict[str, list[str]]:
     }
     policy = RevisitPolicy()
     reasons = {code: list(choose_channel(facts, policy).reasons) for code, facts in channel.items()}
-    sms = choose_channel(named, RevisitPolicy(automated_channel="sms"))
-    if sms.handled_by == "operator":  # until the text-message link is enabled
-        reasons["sms_not_enabled"] = list(sms.reasons)
 
     def outcome(kind: str, left: int, latest: datetime) -> str:
         return after_outcome(kind, left, EVE, latest, policy, CALENDAR, HOLIDAYS).reason
@@ -198,6 +194,7 @@ def _operator_reasons_of_the_policy() -> dict[str, list[str]]:
     reasons["pressed_zero"] = [outcome("operator", 2, EVE + timedelta(days=9))]
     reasons["attempts_exhausted"] = [outcome("busy", 0, EVE + timedelta(days=9))]
     reasons["no_slot"] = [outcome("busy", 2, EVE + timedelta(hours=1))]
+    reasons["link_expired"] = [outcome("expired", 0, EVE + timedelta(days=9))]
     return reasons
 
 
@@ -212,7 +209,12 @@ def test_an_sms_rating_is_an_automated_completion_and_an_unknown_handover_is_oth
         PlanRow(1, 1, "sms", "sms", "done", EVE, ("按配置以短信链接回访",), False, EVE),
         PlanRow(2, 2, "sms", "operator", "operator", EVE, ("短信链接已过期",), False, None),
     ]
-    attempts = [AttemptRow(1, "sms", "rated"), AttemptRow(2, "sms", None)]
+    # A throttled text gave its attempt back: not counted among the attempts.
+    attempts = [
+        AttemptRow(1, "sms", "throttled"),
+        AttemptRow(1, "sms", "rated"),
+        AttemptRow(2, "sms", None),
+    ]
     figures = revisit_figures(plans, attempts, CALENDAR, FRIDAY_AFTER, 5)
     assert by(figures["completed_by"], "channel")["sms"]["completed"] == 1
     assert figures["automated_share"] == 1.0

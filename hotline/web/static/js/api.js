@@ -80,6 +80,9 @@ export const rateTicket = (number, rating) =>
 export const supplyMissing = (number, answer) =>
   post(`/api/public/tickets/${encodeURIComponent(number)}/supplement`, answer);
 export const publishedRatings = (query) => get("/api/public/ratings", query);
+// The text-message revisit link (the token is the whole credential).
+export const revisitLink = (token) => get(`/api/public/revisit/${encodeURIComponent(token)}`);
+export const rateByLink = (token, rating) => post(`/api/public/revisit/${encodeURIComponent(token)}`, rating);
 
 // --- telephony, speech, classifier, knowledge base: may be absent (see isUnavailable)
 export const calls = async (query) => (await get("/api/calls", query)).items;
