@@ -80,6 +80,54 @@ class RevisitSettings:
 
 
 @dataclass(frozen=True)
+class SmsSettings:
+    """The text-message revisit link (docs/workflow.md, "The text-message link").
+    gateway_url/gateway_secret: the HTTP gateway posted to, the body signed with the secret
+    (no URL: texts are only logged); sending_hours: when texts may be sent, as the calling
+    hours (None: the calling hours); link_days: how long a link stays usable; public_url: the
+    address citizens open the centre's /public pages at; per_number: texts to one number,
+    per_minute: texts in all, both in the ``limits`` notation."""
+
+    gateway_url: str | None = None
+    gateway_secret: str | None = field(default=None, repr=False)
+    gateway_timeout_seconds: float = 10
+    sending_hours: str | None = None
+    link_days: float = 3
+    public_url: str = "http://127.0.0.1:8000"
+    per_number: str = "2/day"
+    per_minute: str = "60/minute"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> SmsSettings:
+        url = env.get("HOTLINE_SMS_GATEWAY_URL") or None
+        secret = env.get("HOTLINE_SMS_GATEWAY_SECRET") or None
+        if url and not secret:
+            raise InvalidSetting(
+                "设置了 HOTLINE_SMS_GATEWAY_URL 时须设置 HOTLINE_SMS_GATEWAY_SECRET"
+            )
+        if url and not url.startswith(("http://", "https://")):
+            raise InvalidSetting(f"HOTLINE_SMS_GATEWAY_URL 必须是 http(s) 地址，而不是 {url!r}")
+        hours = env.get("HOTLINE_SMS_SENDING_HOURS") or None
+        if hours:
+            try:
+                CallingHours.parse(hours)
+            except ValueError as error:
+                raise InvalidSetting(f"HOTLINE_SMS_SENDING_HOURS：{error}") from None
+        return cls(
+            gateway_url=url,
+            gateway_secret=secret,
+            gateway_timeout_seconds=_positive(
+                env, "HOTLINE_SMS_GATEWAY_TIMEOUT", cls.gateway_timeout_seconds
+            ),
+            sending_hours=hours,
+            link_days=_positive(env, "HOTLINE_SMS_LINK_DAYS", cls.link_days),
+            public_url=(env.get("HOTLINE_PUBLIC_URL") or cls.public_url).rstrip("/"),
+            per_number=_rate(env, "HOTLINE_SMS_PER_NUMBER", cls.per_number),
+            per_minute=_rate(env, "HOTLINE_SMS_PER_MINUTE", cls.per_minute),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///hotline.db"
     redis_url: str | None = None
@@ -103,6 +151,7 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     http: HttpLimits = field(default_factory=HttpLimits)
     revisit: RevisitSettings = field(default_factory=RevisitSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -128,6 +177,7 @@ class Settings:
             metrics_token=env.get("HOTLINE_METRICS_TOKEN") or None,
             http=HttpLimits.from_env(env),
             revisit=RevisitSettings.from_env(env),
+            sms=SmsSettings.from_env(env),
         )
 
 

@@ -53,6 +53,7 @@ FIELD_LABELS: dict[str, str] = {
     "page": "页码",
     "page_size": "每页条数",
     "by": "统计维度",
+    "within_days": "回访时限（工作日）",
     "format": "导出格式",
     "since": "起始时间",
     "limit": "条数上限",

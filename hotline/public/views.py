@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -14,6 +16,8 @@ from hotline.directory.service import department_name
 from hotline.errors import PUBLIC_ERRORS, NotFound
 from hotline.inputs import Day
 from hotline.phones import normalize_phone
+from hotline.revisits import links
+from hotline.revisits.service import policy_of
 from hotline.services import Services, jsonable
 from hotline.stats import service as stats
 from hotline.stats.views import period
@@ -27,7 +31,9 @@ from hotline.tickets import service
 from hotline.tickets.models import Supplement, Ticket, TicketAction
 from hotline.tickets.views import file_ticket, perform, publish_all, take_number
 from hotline.workflow import Actor, Role, Status
-from hotline.workflow.states import STATUS_LABELS
+from hotline.workflow.states import RATING_LEVELS, STATUS_LABELS
+
+T = TypeVar("T")
 
 
 def _within_client_limit(request: Request) -> None:  # sync: Redis counts are network calls
@@ -78,16 +84,20 @@ def _find(svc: Services, session: Session, request: Request, number: str, phone:
     return ticket
 
 
+def latest_reply(session: Session, ticket_id: int) -> TicketAction | None:
+    return session.scalars(
+        select(TicketAction)
+        .where(TicketAction.ticket_id == ticket_id, TicketAction.action == "reply")
+        .order_by(TicketAction.id.desc())
+    ).first()
+
+
 def _public_view(session: Session, ticket: Ticket) -> dict[str, Any]:
     shown = ticket
     if ticket.merged_into_id:
         # Merged tickets share one handling: the citizen follows the lead ticket.
         shown = session.get(Ticket, ticket.merged_into_id) or ticket
-    replies = session.scalars(
-        select(TicketAction)
-        .where(TicketAction.ticket_id == shown.id, TicketAction.action == "reply")
-        .order_by(TicketAction.id.desc())
-    ).first()
+    replies = latest_reply(session, shown.id)
     notice = (
         session.scalars(
             select(Supplement)
@@ -182,6 +192,66 @@ def supplement(
         handled, events = perform(svc, session, WEB_CITIZEN, target, "supplement", params)
         publish_all(outbox, handled, events)
         return _public_view(session, ticket)
+
+
+def _revisit_view(session: Session, token: str, now: datetime) -> dict[str, Any]:
+    """What the link's page shows: the ticket's number, its matter and the reply; no phone,
+    name or address (whoever holds the link sees it)."""
+    link, ticket = links.find_link(session, token, now)
+    reply = latest_reply(session, ticket.id)
+    return jsonable(
+        {
+            "number": ticket.number,
+            "type": ticket.type,
+            "matter": links.matter_of(ticket),
+            "department_name": department_name(session, ticket.department_code),
+            "reply": reply.data.get("content") if reply else None,
+            "replied_at": ticket.replied_at,
+            "expires_at": link.expires_at,
+            "ratings": list(RATING_LEVELS),
+        }
+    )
+
+
+@router.get("/revisit/{token}")
+def revisit_link(token: str, request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
+    with svc.sessions() as session:
+        return _counting_misses(request, svc, lambda: _revisit_view(session, token, svc.clock()))
+
+
+class LinkRatingIn(BaseModel):
+    satisfaction: int = Field(ge=1, le=5, description="1 非常满意 … 5 非常不满意")
+    solved: bool
+
+
+@router.post("/revisit/{token}")
+def rate_by_link(
+    token: str, body: LinkRatingIn, request: Request, svc: Services = Depends(services)
+) -> dict[str, Any]:
+    policy = policy_of(svc.settings.revisit, svc.settings.sms)
+
+    def rate() -> dict[str, Any]:
+        with svc.unit() as (session, outbox):
+            ticket, events = links.rate_by_link(
+                svc, session, token, body.satisfaction, body.solved, policy
+            )
+            publish_all(outbox, ticket, events)
+            return {"number": ticket.number, "rating": ticket.rating, "solved": body.solved}
+
+    return _counting_misses(request, svc, rate)
+
+
+def _counting_misses(request: Request, svc: Services, answer: Callable[[], T]) -> T:
+    """Unknown links count as the look-up's misses per client: past the limit the client is
+    answered 429 for a while, as for wrong number + phone pairs."""
+    throttle: Throttle = request.app.state.throttle
+    counted = ((PUBLIC_MISSES_PER_CLIENT, "client", client_of(request)),)
+    throttle.refuse_if_any_spent(counted)
+    try:
+        return answer()
+    except NotFound:
+        throttle.count_failure(svc, "public.locked", client_of(request), counted)
+        raise
 
 
 @router.get("/ratings")

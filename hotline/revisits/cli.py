@@ -1,4 +1,5 @@
-"""``hotline revisits run-once``: one pass of the revisit worker, by hand (operators, tests)."""
+"""``hotline revisits run-once`` / ``send-once``: one pass of the call worker or of the text
+sender, by hand (operators, tests)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import typer
 
 from hotline.cli_errors import refuse
 from hotline.config import Settings
+from hotline.revisits.links import SmsSender
 from hotline.revisits.policy import OUTCOME_LABELS
 from hotline.revisits.runner import RevisitWorker
 from hotline.revisits.service import Claim, policy_of
+from hotline.revisits.sms import gateway_of
 from hotline.services import Services
+from hotline.throttle import Throttle
 from telephony.ami import AMIConfig, parse_ami_url
 from telephony.revisit import RevisitDialer, RevisitOutcome
 
@@ -39,11 +43,31 @@ def run_once(
     except TimeoutError:
         refuse(f"{CONNECT_SECONDS} 秒内未能登录电话交换机（{config.host}:{config.port}），未外呼")
     if not results:
-        hours = policy_of(settings.revisit).calling_hours.describe()
+        hours = policy_of(settings.revisit, settings.sms).calling_hours.describe()
         typer.echo(f"没有到期的自动回访（外呼时段：{hours}）")
     for claim, outcome in results:
         label = OUTCOME_LABELS.get(outcome.kind, outcome.kind)
         typer.echo(f"工单 {claim.ticket_no} 第 {claim.number} 次外呼：{label}")
+
+
+@revisits_app.command("send-once")
+def send_once() -> None:
+    """Send the revisit texts due now (inside sending hours) and settle expired links."""
+    settings = Settings.from_env()
+    if settings.revisit.channel != "sms":
+        refuse("HOTLINE_REVISIT_CHANNEL 不是 sms，没有短信回访")
+    services = Services(settings)
+    gateway = gateway_of(settings.sms)
+    policy = policy_of(settings.revisit, settings.sms)
+    throttle = Throttle(settings.redis_url)
+    try:
+        results = SmsSender(services, gateway, policy, settings.sms, throttle).run_once()
+    finally:
+        services.close()
+    if not results:
+        typer.echo(f"没有到期的短信回访（发送时段：{policy.hours_for('sms').describe()}）")
+    for claim, kind in results:
+        typer.echo(f"工单 {claim.ticket_no} 第 {claim.number} 次短信：{OUTCOME_LABELS[kind]}")
 
 
 async def _one_pass(settings: Settings, config: AMIConfig) -> list[tuple[Claim, RevisitOutcome]]:
@@ -52,7 +76,9 @@ async def _one_pass(settings: Settings, config: AMIConfig) -> list[tuple[Claim, 
     task = asyncio.create_task(dialer.run())
     try:
         await dialer.client.wait_connected(CONNECT_SECONDS)
-        return await RevisitWorker(services, dialer, policy_of(settings.revisit)).run_once()
+        return await RevisitWorker(
+            services, dialer, policy_of(settings.revisit, settings.sms)
+        ).run_once()
     finally:
         await dialer.close()
         task.cancel()

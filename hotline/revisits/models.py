@@ -48,3 +48,18 @@ class RevisitAttempt(Base):
     satisfaction: Mapped[int | None] = mapped_column(default=None)
     solved: Mapped[bool | None] = mapped_column(default=None)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class RevisitLink(Base):
+    """The one-time link of a text-message attempt; only the token's SHA-256 is kept."""
+
+    __tablename__ = "revisit_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("revisit_attempts.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("revisit_plans.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

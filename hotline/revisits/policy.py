@@ -10,8 +10,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal, Protocol
 
 Channel = Literal["call", "sms", "operator"]
-PlanStatus = Literal["scheduled", "calling", "done", "operator", "cancelled"]
-OPEN_STATUSES: tuple[PlanStatus, ...] = ("scheduled", "calling")
+# calling: an attempt is claimed (a call placed or a text being sent); sent: a link awaits use.
+PlanStatus = Literal["scheduled", "calling", "sent", "done", "operator", "cancelled"]
+OPEN_STATUSES: tuple[PlanStatus, ...] = ("scheduled", "calling", "sent")
 
 CHANNEL_LABELS: dict[str, str] = {
     "call": "自动语音回访",
@@ -21,6 +22,7 @@ CHANNEL_LABELS: dict[str, str] = {
 STATUS_LABELS: dict[str, str] = {
     "scheduled": "待外呼",
     "calling": "外呼中",
+    "sent": "短信已发送，待市民评价",
     "done": "已完成",
     "operator": "转人工回访",
     "cancelled": "已取消",
@@ -35,8 +37,11 @@ OUTCOME_LABELS: dict[str, str] = {
     "hung_up": "中途挂断",
     "invalid_keys": "按键无效",
     "unknown": "结果未知",
+    "sent": "短信已发送",
+    "send_failed": "短信发送失败",
+    "throttled": "发送限流，推迟发送",
+    "expired": "链接过期未评价",
 }
-SMS_NOT_ENABLED = "短信回访尚未启用"
 # A revisit is due within this many working days of the reply (the plan's latest time).
 REVISIT_WORKING_DAYS = 5
 _WINDOW = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
@@ -116,6 +121,13 @@ class RevisitPolicy:
     max_attempts: int = 3
     retry_spacing: timedelta = timedelta(hours=2)
     automated_channel: Literal["call", "sms"] = "call"
+    # When texts may be sent; None: the calling hours.
+    sending_hours: CallingHours | None = None
+
+    def hours_for(self, channel: str) -> CallingHours:
+        if channel == "sms" and self.sending_hours is not None:
+            return self.sending_hours
+        return self.calling_hours
 
 
 @dataclass(frozen=True)
@@ -132,7 +144,7 @@ class TicketFacts:
 @dataclass(frozen=True)
 class ChannelChoice:
     channel: Channel  # the channel chosen by policy
-    handled_by: Channel  # who does it now: sms goes to the operators until it is built
+    handled_by: Channel  # who does it now (the channel, or the operators)
     reasons: tuple[str, ...]
 
 
@@ -164,9 +176,7 @@ def choose_channel(facts: TicketFacts, policy: RevisitPolicy) -> ChannelChoice:
     if to_operator:
         return ChannelChoice("operator", "operator", tuple(to_operator))
     if policy.automated_channel == "sms" and is_mobile(facts.phone):
-        return ChannelChoice(
-            "sms", "operator", ("按配置以短信链接回访", f"{SMS_NOT_ENABLED}，转人工回访")
-        )
+        return ChannelChoice("sms", "sms", ("实名工单，号码是手机，按配置以短信链接回访",))
     reasons = ["实名工单，号码可外呼，自动语音回访"]
     if policy.automated_channel == "sms":
         reasons.append("号码不是手机，不能发短信，改为自动语音回访")
@@ -190,12 +200,23 @@ def after_outcome(
     policy: RevisitPolicy,
     calendar: WorkingDays,
     holidays: frozenset[date],
+    *,
+    channel: Literal["call", "sms"] = "call",
+    until: datetime | None = None,
 ) -> Next:
-    """``attempts_left`` counts the attempts left after the one that ended."""
+    """``attempts_left`` counts the attempts left after the one that ended; ``until`` is when
+    a sent link expires, or when a throttled text may be sent."""
+    if kind == "sent" and until is not None:
+        return Next("sent", until, f"短信已发送，链接 {until:%m-%d %H:%M} 前有效")
+    if kind == "throttled" and until is not None:
+        return Next("scheduled", until, f"发送限流，{until:%m-%d %H:%M} 再发送，不计次数")
     if kind == "rated":
-        return Next("done", None, "市民已在自动回访中评价")
+        where = "短信链接" if channel == "sms" else "自动回访"
+        return Next("done", None, f"市民已在{where}中评价")
     if kind == "operator":
         return Next("operator", None, "市民按 0 要求人工回访")
+    if kind == "expired":
+        return Next("operator", None, "短信链接过期未评价，转人工回访")
     label = OUTCOME_LABELS.get(kind, kind)
     if attempts_left <= 0:
         return Next(
@@ -203,7 +224,8 @@ def after_outcome(
             None,
             f"自动回访 {policy.max_attempts} 次均未完成（最后一次：{label}），转人工回访",
         )
-    next_at = policy.calling_hours.next_open(now + policy.retry_spacing, calendar, holidays)
+    next_at = policy.hours_for(channel).next_open(now + policy.retry_spacing, calendar, holidays)
+    verb = "发送短信" if channel == "sms" else "外呼"
     if next_at > latest:
-        return Next("operator", None, f"{label}，回访期限前已无外呼时段，转人工回访")
-    return Next("scheduled", next_at, f"{label}，{next_at:%m-%d %H:%M} 再次外呼")
+        return Next("operator", None, f"{label}，回访期限前已无{verb}时段，转人工回访")
+    return Next("scheduled", next_at, f"{label}，{next_at:%m-%d %H:%M} 再次{verb}")

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from hotline.config import Settings
 from hotline.revisits import service
+from hotline.revisits.links import SmsSender
 from hotline.revisits.policy import RevisitPolicy
+from hotline.revisits.sms import HttpGateway, gateway_of
 from hotline.services import Services
 from hotline.tickets.models import Ticket
 from hotline.tickets.views import perform, publish_all
@@ -146,10 +148,13 @@ class RevisitWorker:
 
 
 def install(app: FastAPI, settings: Settings, services: Services) -> None:
-    """Plans on reply; with an AMI URL, the worker and its own dialer beside the API."""
-    policy = service.policy_of(settings.revisit)
+    """Plans on reply; with sms the channel, the text sender; with an AMI URL, the call
+    worker and its own dialer beside the API."""
+    policy = service.policy_of(settings.revisit, settings.sms)
     if not any(isinstance(hook, PlanOnReply) for hook in services.ticket_action_hooks):
         services.ticket_action_hooks.append(PlanOnReply(services, policy))
+    if settings.revisit.channel == "sms":
+        _install_sender(app, settings, services, policy)
     if not settings.ami_url:
         return
     config = parse_ami_url(settings.ami_url)
@@ -175,3 +180,27 @@ def install(app: FastAPI, settings: Settings, services: Services) -> None:
         return stop_worker
 
     app.state.startups.append(start_worker)
+
+
+def _install_sender(
+    app: FastAPI, settings: Settings, services: Services, policy: RevisitPolicy
+) -> None:
+    async def start_sender(app: FastAPI) -> Stopper:
+        gateway = gateway_of(settings.sms)
+        sender = SmsSender(
+            services, gateway, policy, settings.sms, app.state.throttle, name=worker_name()
+        )
+        task = asyncio.create_task(
+            sender.run(settings.revisit.interval_seconds), name="revisit-sms-sender"
+        )
+
+        async def stop_sender() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            if isinstance(gateway, HttpGateway):
+                gateway.close()
+
+        return stop_sender
+
+    app.state.startups.append(start_sender)

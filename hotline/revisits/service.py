@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record_read
 from hotline.calendar import WorkCalendar
-from hotline.config import RevisitSettings
+from hotline.config import RevisitSettings, SmsSettings
 from hotline.phones import mask_phone
 from hotline.revisits.models import RevisitAttempt, RevisitPlan
 from hotline.revisits.policy import (
@@ -41,12 +41,14 @@ CENTRE_MATTER = "热线服务"
 ATTEMPT_LEASE = timedelta(minutes=15)
 
 
-def policy_of(settings: RevisitSettings) -> RevisitPolicy:
+def policy_of(settings: RevisitSettings, sms: SmsSettings | None = None) -> RevisitPolicy:
+    sending = sms and sms.sending_hours
     return RevisitPolicy(
         calling_hours=CallingHours.parse(settings.calling_hours, weekends=settings.weekends),
         max_attempts=settings.max_attempts,
         retry_spacing=timedelta(minutes=settings.retry_minutes),
         automated_channel="sms" if settings.channel == "sms" else "call",
+        sending_hours=CallingHours.parse(sending, weekends=settings.weekends) if sending else None,
     )
 
 
@@ -103,20 +105,21 @@ def make_plan(
     )
     for reason in choice.reasons:
         _note(plan, now, reason)
-    if choice.handled_by == "call":
-        hours = policy.calling_hours
+    if choice.handled_by in ("call", "sms"):
+        hours = policy.hours_for(choice.handled_by)
+        verb = "发送短信" if choice.handled_by == "sms" else "外呼"
         first = hours.next_open(now, calendar, holidays_near(calendar, now))
         if first > latest:
             plan.status = "operator"
-            _note(plan, now, "回访期限前没有外呼时段，转人工回访")
+            _note(plan, now, f"回访期限前没有{verb}时段，转人工回访")
         else:
             plan.status, plan.next_at = "scheduled", first
             plan.earliest, plan.attempts_left = first, policy.max_attempts
             _note(
                 plan,
                 now,
-                f"外呼时段：{hours.describe()}；最多 {policy.max_attempts} 次，"
-                f"间隔至少 {_minutes(policy.retry_spacing)}；首次外呼 {first:%m-%d %H:%M}",
+                f"{verb}时段：{hours.describe()}；最多 {policy.max_attempts} 次，"
+                f"间隔至少 {_minutes(policy.retry_spacing)}；首次{verb} {first:%m-%d %H:%M}",
             )
     else:  # the choice's reasons say why the operators revisit it
         plan.status = "operator"
@@ -166,19 +169,24 @@ def claim_due(
     calendar: WorkCalendar,
     *,
     limit: int = 5,
+    channel: Literal["call", "sms"] = "call",
 ) -> list[Claim]:
-    """Claims the plans due now, inside calling hours only, in this transaction.
+    """Claims the plans of ``channel`` due now, inside its hours only, in this transaction.
 
     One conditional UPDATE takes them (status scheduled → calling): on PostgreSQL the rows
     are picked ``FOR UPDATE SKIP LOCKED``, so concurrent workers take different plans; on
     SQLite the UPDATE takes the database's write lock first. Either way a plan another
     worker took in the meantime no longer matches ``status = 'scheduled'``, so it is never
     claimed twice. The caller commits before dialling."""
-    if not policy.calling_hours.is_open(now, calendar, holidays_near(calendar, now)):
+    if not policy.hours_for(channel).is_open(now, calendar, holidays_near(calendar, now)):
         return []
     due = (
         select(RevisitPlan.id)
-        .where(RevisitPlan.status == "scheduled", RevisitPlan.next_at <= now)
+        .where(
+            RevisitPlan.status == "scheduled",
+            RevisitPlan.handled_by == channel,
+            RevisitPlan.next_at <= now,
+        )
         .order_by(RevisitPlan.next_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -201,7 +209,7 @@ def claim_due(
         ticket = session.get_one(Ticket, plan.ticket_id)
         if ticket.status != Status.REPLIED.value:
             plan.status = "cancelled"
-            _note(plan, now, "工单已不在待回访状态，不再外呼")
+            _note(plan, now, "工单已不在待回访状态，不再自动回访")
             continue
         made = select(func.count()).where(RevisitAttempt.plan_id == plan.id)
         number = 1 + (session.scalar(made) or 0)
@@ -209,7 +217,7 @@ def claim_due(
             plan_id=plan.id,
             ticket_id=ticket.id,
             number=number,
-            channel="call",
+            channel=channel,
             claimed_by=worker,
             claimed_at=now,
             detail="",
@@ -218,7 +226,7 @@ def claim_due(
         session.flush()
         claims.append(Claim(attempt.id, ticket.id, ticket.number, ticket.citizen_phone, number))
     if claims:
-        # The system dials the full number: a read of personal data like any other.
+        # The system dials (or texts) the full number: a read of personal data like any other.
         ids = [claim.ticket_id for claim in claims]
         record_read(session, REVISIT_ACTOR, "ticket", ids, now, fields=["phone"])
     return claims
@@ -255,12 +263,18 @@ def settle(
     solved: bool | None = None,
     rating: str | None = None,
     detail: str = "",
+    until: datetime | None = None,
 ) -> Settled | None:
     """Records how an attempt ended and moves its plan on; None when the attempt was already
-    settled (by another worker's recovery, say): an outcome counts once."""
+    settled (by another worker's recovery, say): an outcome counts once. A text's attempt
+    ends twice: ``sent`` (``until`` its link expires), then ``rated`` or ``expired``; the
+    conditional UPDATE lets each step happen once."""
     recorded = session.execute(
         update(RevisitAttempt)
-        .where(RevisitAttempt.id == attempt_id, RevisitAttempt.outcome.is_(None))
+        .where(
+            RevisitAttempt.id == attempt_id,
+            RevisitAttempt.outcome.is_(None) | (RevisitAttempt.outcome == "sent"),
+        )
         .values(outcome=kind, satisfaction=satisfaction, solved=solved, ended_at=now, detail=detail)
         .execution_options(synchronize_session=False)
     )
@@ -271,13 +285,17 @@ def settle(
     plan = session.get_one(RevisitPlan, attempt.plan_id)
     ticket = session.get_one(Ticket, attempt.ticket_id)
     label = OUTCOME_LABELS.get(kind, kind)
-    if plan.status != "calling":  # a person revisited the ticket during the call
-        _note(plan, now, f"第 {attempt.number} 次外呼结束（{label}），计划已结束，不再处理")
+    channel: Literal["call", "sms"] = "sms" if attempt.channel == "sms" else "call"
+    what = f"第 {attempt.number} 次{'短信' if channel == 'sms' else '外呼'}"
+    if plan.status not in ("calling", "sent"):  # a person revisited the ticket meanwhile
+        _note(plan, now, f"{what}结束（{label}），计划已结束，不再处理")
         return Settled(ticket.id, None)
     if ticket.status != Status.REPLIED.value:
-        plan.status = "cancelled"
-        _note(plan, now, f"第 {attempt.number} 次外呼结束（{label}），工单已不在待回访状态")
+        plan.status, plan.next_at = "cancelled", None
+        _note(plan, now, f"{what}结束（{label}），工单已不在待回访状态")
         return Settled(ticket.id, None)
+    if kind == "throttled":  # nothing was sent: the attempt is given back
+        plan.attempts_left += 1
     step: Next = after_outcome(
         kind,
         plan.attempts_left,
@@ -286,16 +304,23 @@ def settle(
         policy,
         calendar,
         holidays_near(calendar, now),
+        channel=channel,
+        until=until,
     )
     plan.status, plan.next_at = step.status, step.next_at
-    _note(plan, now, f"第 {attempt.number} 次外呼：{step.reason}")
+    _note(plan, now, f"{what}：{step.reason}")
     if kind != "rated" or rating is None or solved is None:
         return Settled(ticket.id, None)
+    how = (
+        "短信链接第 {n} 次，市民在链接页面评价"
+        if channel == "sms"
+        else "自动外呼第 {n} 次，市民按键评价"
+    )
     params = {
         "rating": rating,
         "solved": solved,
-        "channel": "call",
-        "note": f"智能回访自动外呼第 {attempt.number} 次，市民按键评价",
+        "channel": channel,
+        "note": "智能回访" + how.format(n=attempt.number),
     }
     return Settled(ticket.id, params)
 

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from hotline.deps import Principal, require, services
 from hotline.errors import STAFF_ERRORS, InvalidInput
 from hotline.inputs import Day
+from hotline.revisits.figures import load_rows, revisit_figures
+from hotline.revisits.policy import REVISIT_WORKING_DAYS
 from hotline.services import Services, jsonable
 from hotline.stats import service
 from hotline.stats.service import check_period
@@ -24,6 +26,8 @@ SUPERVISORS = require(Role.SUPERVISOR, Role.DISPATCHER)
 # The figures, and their export for third-party evaluation, are also for social supervisors.
 FIGURE_READERS = require(Role.SUPERVISOR, Role.DISPATCHER, Role.MONITOR)
 MAX_PERIOD_DAYS = 3660
+# A revisit's deadline in the figures may be asked for up to a month of working days.
+MAX_REVISIT_WORKING_DAYS = 22
 EXPORT_COLUMNS = (
     ("rank", "排名"),
     ("code", "代码"),
@@ -71,6 +75,28 @@ def departments(
                 "departments": service.department_figures(session, start, end, now, by=by),
             }
         )
+
+
+@router.get("/revisits")
+def revisits(
+    start: Day | None = None,
+    end: Day | None = None,
+    within_days: int = Query(
+        REVISIT_WORKING_DAYS,
+        ge=1,
+        le=MAX_REVISIT_WORKING_DAYS,
+        description="回访须在答复后多少个工作日内完成",
+    ),
+    _: Principal = Depends(SUPERVISORS),
+    svc: Services = Depends(services),
+) -> dict[str, Any]:
+    """智能回访 figures of the plans made by the period's replies (docs/kpis.md)."""
+    now = svc.clock()
+    start, end = period(start, end, now.date())
+    with svc.sessions() as session:
+        plans, attempts = load_rows(session, start, end)
+        figures = revisit_figures(plans, attempts, svc.calendar(session), now, within_days)
+    return jsonable({"start": start, "end": end, **figures})
 
 
 @router.get("/overdue")

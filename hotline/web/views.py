@@ -12,7 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from hotline.deps import Principal, load_principal, principal
 from hotline.directory.service import department_name
-from hotline.errors import NotFound, Unauthorized
+from hotline.errors import Conflict, HotlineError, NotFound, Unauthorized
+from hotline.revisits.links import LinkExpired, find_link
 from hotline.services import Services
 from hotline.workflow import Role
 
@@ -141,6 +142,28 @@ def end_session() -> Response:
 @router.get("/public")
 def public_page(request: Request) -> Response:
     return render_page(request, "public.html", title="12345 市民服务")
+
+
+@router.get("/public/revisit/{token}")
+def revisit_page(token: str, request: Request) -> Response:
+    """The text-message link's page. A link that cannot rate says why at once, with its
+    status (404 unknown, 409 used, 410 expired), rather than a form that would fail."""
+    svc: Services = request.app.state.services
+    refusal: HotlineError | None = None
+    with svc.sessions() as session:
+        try:
+            find_link(session, token, svc.clock())
+        except (NotFound, Conflict, LinkExpired) as error:
+            refusal = error
+    response = render_page(
+        request,
+        "revisit.html",
+        title="回访评价",
+        refusal=refusal and refusal.message,
+    )
+    if refusal is not None:
+        response.status_code = refusal.status
+    return response
 
 
 def _staff_page(path: str) -> Any:

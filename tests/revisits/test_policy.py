@@ -8,8 +8,8 @@ import pytest
 
 from hotline.calendar import WorkCalendar, library_overrides
 from hotline.revisits.policy import (
-    SMS_NOT_ENABLED,
     CallingHours,
+    Next,
     RevisitPolicy,
     TicketFacts,
     after_outcome,
@@ -84,12 +84,11 @@ def test_the_operators_take_what_a_machine_should_not_revisit(
     assert choice.reasons == (reason,)
 
 
-def test_a_real_name_ticket_is_called_and_sms_waits_for_its_gateway() -> None:
+def test_a_real_name_mobile_gets_the_configured_automated_channel() -> None:
     assert choose_channel(NAMED, RevisitPolicy()).channel == "call"
     sms = RevisitPolicy(automated_channel="sms")
     choice = choose_channel(NAMED, sms)
-    assert (choice.channel, choice.handled_by) == ("sms", "operator")
-    assert any(SMS_NOT_ENABLED in reason for reason in choice.reasons)
+    assert (choice.channel, choice.handled_by) == ("sms", "sms")
     landline = choose_channel(TicketFacts(**{**NAMED.__dict__, "phone": "03735551234"}), sms)
     assert landline.channel == "call"
 
@@ -112,3 +111,20 @@ def test_outcomes_retry_in_calling_hours_until_the_attempts_run_out() -> None:
         "busy", 2, now, now + timedelta(hours=1), policy, CALENDAR, HOLIDAYS
     )
     assert near_latest.status == "operator"
+
+
+def test_texts_retry_in_sending_hours_and_an_expired_link_goes_to_operators() -> None:
+    policy = RevisitPolicy(
+        calling_hours=HOURS, sending_hours=CallingHours.parse("08:00-21:00"), max_attempts=2
+    )
+    now = datetime(2026, 11, 23, 19, 30)
+    latest = datetime(2026, 11, 30, 23, 59, 59)
+
+    def then(kind: str, left: int) -> Next:
+        return after_outcome(kind, left, now, latest, policy, CALENDAR, HOLIDAYS, channel="sms")
+
+    # 21:30 is past the sending hours: the next morning at 08:00, not the calls' 09:00.
+    assert then("send_failed", 1).next_at == datetime(2026, 11, 24, 8, 0)
+    assert "再次发送短信" in then("send_failed", 1).reason
+    assert then("expired", 1).status == "operator"
+    assert then("rated", 1).reason == "市民已在短信链接中评价"

@@ -16,12 +16,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tickets") as batch:
-        batch.add_column(
-            sa.Column(
-                "no_automated_revisit", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
-        )
+    # A plain ADD COLUMN (SQLite has it): batch mode would copy and drop `tickets`, which
+    # the foreign keys of a database holding tickets refuse.
+    op.add_column(
+        "tickets",
+        sa.Column("no_automated_revisit", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "revisit_plans",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -82,5 +82,4 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_revisit_plans_ticket_id"), table_name="revisit_plans")
     op.drop_index("ix_revisit_plans_status_next_at", table_name="revisit_plans")
     op.drop_table("revisit_plans")
-    with op.batch_alter_table("tickets") as batch:
-        batch.drop_column("no_automated_revisit")
+    op.drop_column("tickets", "no_automated_revisit")

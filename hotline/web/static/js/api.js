@@ -80,6 +80,9 @@ export const rateTicket = (number, rating) =>
 export const supplyMissing = (number, answer) =>
   post(`/api/public/tickets/${encodeURIComponent(number)}/supplement`, answer);
 export const publishedRatings = (query) => get("/api/public/ratings", query);
+// The text-message revisit link (the token is the whole credential).
+export const revisitLink = (token) => get(`/api/public/revisit/${encodeURIComponent(token)}`);
+export const rateByLink = (token, rating) => post(`/api/public/revisit/${encodeURIComponent(token)}`, rating);
 
 // --- telephony, speech, classifier, knowledge base: may be absent (see isUnavailable)
 export const calls = async (query) => (await get("/api/calls", query)).items;
@@ -99,6 +102,7 @@ export const classify = (text) => post("/api/classify", { text });
 export const searchKnowledge = (q) => get("/api/kb/search", { q });
 export const hotspots = async () => (await get("/api/hotspots")).items;
 export const callStats = (query) => get("/api/stats/calls", query);
+export const revisitStats = (query) => get("/api/stats/revisits", query);
 
 // --- live events: one EventSource per page, handlers by event type ("*" hears everything).
 // Handlers get (data, eventType): the event type is the SSE event name (also data.event);

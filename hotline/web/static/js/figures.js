@@ -24,7 +24,7 @@ function period() {
   return { start: $("#start").value, end: $("#end").value, by: $("#by").value };
 }
 
-function figure(label, value, id) {
+export function figure(label, value, id) {
   return el("div", { class: "figure", id }, el("span", { class: "muted" }, label), el("strong", {}, value));
 }
 

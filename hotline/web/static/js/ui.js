@@ -298,20 +298,22 @@ export function ticketDetail(ticket) {
 
 // 回访计划: the channel and why, the window, the attempts left and how each attempt ended.
 function revisitPlan(plan) {
+  const texts = plan.handled_by === "sms";
+  const nextStep = plan.status === "sent" ? "链接有效至" : texts ? "下次发送" : "下次外呼";
   const facts = el(
     "dl",
     { class: "facts" },
     field("回访渠道", `${plan.channel_label} · ${plan.status_label}`),
     field("时间窗", `${formatTime(plan.earliest)} 至 ${formatTime(plan.latest)}`),
-    field("剩余次数", plan.channel === "call" ? `${plan.attempts_left} 次${plan.next_at ? `（下次外呼 ${formatTime(plan.next_at)}）` : ""}` : "—"),
+    field("剩余次数", plan.handled_by === "operator" ? "—" : `${plan.attempts_left} 次${plan.next_at ? `（${nextStep} ${formatTime(plan.next_at)}）` : ""}`),
   );
   const reasons = el("ul", { class: "revisit-reasons" }, plan.reasons.map((r) =>
     el("li", {}, el("time", {}, formatTime(r.at)), ` ${r.text}`)));
   const attempts = plan.attempts.length
     ? el("ol", { class: "revisit-attempts" }, plan.attempts.map((a) =>
       el("li", {}, `第 ${a.number} 次 ${formatTime(a.claimed_at)}：${a.outcome_label}`,
-        a.satisfaction ? `（按键 ${a.satisfaction}${a.solved === null ? "" : a.solved ? "，已解决" : "，未解决"}）` : "")))
-    : el("p", { class: "muted" }, "尚未外呼");
+        a.satisfaction ? `（${a.channel === "sms" ? "链接评价" : "按键"} ${a.satisfaction}${a.solved === null ? "" : a.solved ? "，已解决" : "，未解决"}）` : "")))
+    : el("p", { class: "muted" }, texts ? "尚未发送" : "尚未外呼");
   return [el("h4", {}, "回访计划"), facts, el("h5", {}, "原因"), reasons, el("h5", {}, "每次尝试"), attempts];
 }
 
