@@ -46,6 +46,9 @@ EMERGENCY_MODEL_MIN_PROBABILITY = 0.10
 EMERGENCY_MODEL_OVERRULES_GUARDS = 0.7
 UTILITY_MODEL_MIN_PROBABILITY = 0.5
 EVIDENCE_SIZE = 8
+# The words that raised an alarm lead the evidence; a trigger told over several clauses ("痴呆，
+# 夜里出去了到现在还没回") gives its clauses' short pieces, not the whole stretch.
+MAX_ALARM_EVIDENCE_CHARS = 8
 # Fewer characters of meaning than this (after stop words, fillers and quantities) is no request:
 # one left over ("嗯，好") says nothing, two can ("犬证怎么办").
 MIN_REQUEST_CHARS = 2
@@ -72,6 +75,15 @@ def is_content_word(word: str) -> bool:
     explains nothing), not a stop word (:func:`classifier.text.stop_words`: 我们, 已经, 现在,
     好几 …) and not a quantity (一家, 十二个)."""
     return len(word) >= 2 and is_said(word)
+
+
+def _alarm_words(words: str) -> list[str]:
+    pieces = _NOT_WORD.split(words)
+    return [
+        piece
+        for piece in pieces
+        if len(piece) <= MAX_ALARM_EVIDENCE_CHARS and is_content_word(piece)
+    ]
 
 
 def default_model_dir() -> Path:
@@ -227,7 +239,7 @@ class RoutingModel:
             utility = self._utility(text, top3[0], evidence)
             place = extract_places(text)
             if emergency_hit:
-                evidence.insert(0, emergency_hit.words)
+                evidence[:0] = _alarm_words(emergency_hit.words)
             if place.division_text:
                 evidence.append(place.division_text)
             best_code, best_probability = top3[0]

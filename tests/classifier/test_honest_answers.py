@@ -196,3 +196,12 @@ def test_no_evidence_over_the_corpus_is_a_stop_word_or_function_word(
     tags = posseg.dt.word_tag_tab
     function = {word for word in evidence if tags.get(word, "n").startswith(FUNCTION_TAGS)}
     assert function <= MISTAGGED_DOMAIN_WORDS, sorted(function - MISTAGGED_DOMAIN_WORDS)
+
+
+def test_an_alarm_told_over_several_clauses_gives_short_evidence(
+    shipped_model: RoutingModel,
+) -> None:
+    suggestion = shipped_model.predict("俺娘有点痴呆，夜里出去了到现在还没回来")
+    assert suggestion.emergency == "110"
+    assert "痴呆" in suggestion.evidence
+    assert all(len(word) <= 8 and word.isalnum() for word in suggestion.evidence)
