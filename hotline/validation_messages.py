@@ -38,6 +38,7 @@ FIELD_LABELS: dict[str, str] = {
     "phone": "手机号",
     "rating": "评价",
     "solved": "是否解决",
+    "satisfaction": "满意度",
     "note": "备注",
     "number": "工单号",
     "ticket_id": "工单编号",
