@@ -213,6 +213,7 @@ def save_with_card(
         "training_seconds": round(training_seconds, 2),
         "size_bytes": (out_dir / MODEL_FILE).stat().st_size,
         "libraries": library_versions(),
+        "command": _train_command(data.source, out_dir, label_column, eval_data),
     }
     if eval_data is not None:
         report = evaluate(model, eval_data.rows, label_column, noise_seed=EVALUATION_SEED)
@@ -228,6 +229,18 @@ def save_with_card(
         }
     write_model_card(card, out_dir)
     return card
+
+
+def _train_command(
+    source: str, out_dir: Path, label_column: str, eval_data: LabelledData | None
+) -> str:
+    """The command that makes this model and its figures again (training is deterministic)."""
+    command = f"python -m classifier train {source} --out {out_dir}"
+    if label_column != DEFAULT_LABEL_COLUMN:
+        command += f" --label-column {label_column}"
+    if eval_data is not None:
+        command += f" --eval-data {eval_data.source}"
+    return command
 
 
 def _emergency_register_table(by_register: dict[str, dict[str, Any]]) -> list[str]:
@@ -285,6 +298,7 @@ def write_model_card(card: dict[str, Any], out_dir: Path) -> None:
         f"- Training time: {card['training_seconds']} s; size on disk: "
         f"{card['size_bytes'] / 1e6:.2f} MB",
         f"- Libraries: {card['libraries']}",
+        f"- Made by: `{card['command']}`",
         f"- Augmentation (noisy copies of the training texts, `classifier.noise`): "
         f"{card['augmentation']}",
     ]

@@ -56,6 +56,9 @@ def test_train_writes_a_model_with_its_card(
     assert 0 < card["evaluation"]["accuracy"] <= 1
     assert result.stdout.splitlines()[-1].startswith("held-out emergency alarm recall ")
     assert card["augmentation"] == DEFAULT_AUGMENTATION.to_dict()
+    assert card["command"] == (
+        f"python -m classifier train {small_train_csv} --out {out} --eval-data {small_test_csv}"
+    )
     # The written clean and spoken rows go through the noise model; asr rows are noisy already.
     with small_test_csv.open(encoding="utf-8", newline="") as handle:
         registers = Counter(row["register"] for row in csv.DictReader(handle))

@@ -73,6 +73,7 @@ def test_the_model_card_tables_the_emergency_figures_per_register(tmp_path: Path
         "size_bytes": 1_000_000,
         "libraries": {},
         "augmentation": None,
+        "command": "python -m classifier train train.csv --out model --eval-data test.csv",
         "evaluation": {
             "source": "test.csv",
             "sha256": "1",
