@@ -408,11 +408,15 @@ class SwitchboardSimulator:
         if uniqueid in self.channels:  # Asterisk refuses a ChannelId a channel already has
             self._reply(session, {"Response": "Error", "Message": "Originate failed"}, action_id)
             return
+        # The originated channel presents Originate's CallerID (the centre's ``"12345" <12345>``);
+        # the number dialled is its connected line.
+        caller_id = action.get("CallerID")
         channel = {
             "Channel": f"{technology}/trunk-{next(self._ids):08x}",
             "Uniqueid": uniqueid,
             "Linkedid": uniqueid,
-            "CallerIDNum": phone,
+            "CallerIDNum": caller_id.rpartition("<")[2].rstrip(">").strip(),
+            "ConnectedLineNum": phone,
             "Exten": action.get("Exten") or "s",
             "Context": REVISIT_CONTEXT,
             "ChannelStateDesc": "Down",
@@ -429,10 +433,12 @@ class SwitchboardSimulator:
     ) -> None:
         """The events of one revisit call, as Asterisk and the [revisit] dialplan send them."""
         ticket, attempt = variables.get("TICKET", ""), variables.get("ATTEMPT", "")
-        citizen = choose_citizen(channel["CallerIDNum"], attempt, self.citizens, self.revisit_seed)
+        phone = channel["ConnectedLineNum"]
+        citizen = choose_citizen(phone, attempt, self.citizens, self.revisit_seed)
         response = {"Event": "OriginateResponse", "Privilege": "call,all", "ActionID": action_id}
-        response |= {key: channel[key] for key in ("Channel", "Context", "Exten", "Uniqueid")}
-        response["CallerIDNum"] = channel["CallerIDNum"]
+        response |= {
+            key: channel[key] for key in ("Channel", "Context", "Exten", "Uniqueid", "CallerIDNum")
+        }
         self.broadcast({"Event": "Newchannel", **channel})
         self.broadcast({"Event": "Newstate", **channel, "ChannelStateDesc": "Ringing"})
         await asyncio.sleep(self.revisit_ring_seconds * self.step_scale)

