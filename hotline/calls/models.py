@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base
+
+if TYPE_CHECKING:
+    from hotline.tickets.models import Ticket
 
 
 class Call(Base):
@@ -34,3 +37,11 @@ class Call(Base):
     stream_uuid: Mapped[str | None] = mapped_column(String(36), default=None)
     transfers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     priority: Mapped[bool] = mapped_column(default=False)  # 绿色通道 caller
+    # An automated revisit call the citizen sent to the queue with 0: the ticket's number as
+    # the dialplan set it (HOTLINE_REVISIT_TICKET), and the ticket it names.
+    revisit_ticket_number: Mapped[str | None] = mapped_column(String(20), default=None)
+    revisit_ticket: Mapped[Ticket | None] = relationship(
+        primaryjoin="foreign(Call.revisit_ticket_number) == Ticket.number",
+        viewonly=True,
+        lazy="joined",
+    )

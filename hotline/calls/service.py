@@ -50,6 +50,7 @@ _FILL_ONCE = (
     "ended_at",
     "hangup_cause",
     "stream_uuid",
+    "revisit_ticket_number",
 )
 
 
@@ -79,6 +80,11 @@ def store_snapshot(session: Session, snapshot: CallSnapshot) -> StoredChange | N
     call = session.scalar(select(Call).where(Call.linkedid == snapshot.linkedid))
     # However the trunk presents the number (+86…, a trunk 0, …), the citizen's stored form.
     caller = caller_id(snapshot.caller_number)
+    if snapshot.revisit_ticket is not None:
+        # A revisit call's caller ID is the centre's own (Originate's CallerID): the citizen
+        # is whoever the revisit of that ticket dialled.
+        revisited = session.scalar(select(Ticket).where(Ticket.number == snapshot.revisit_ticket))
+        caller = revisited.citizen_phone if revisited is not None else ""
     if call is None:
         call = Call(
             linkedid=snapshot.linkedid,
@@ -105,6 +111,7 @@ def store_snapshot(session: Session, snapshot: CallSnapshot) -> StoredChange | N
         "ended_at": local_time(snapshot.ended_at),
         "hangup_cause": snapshot.hangup_cause,
         "stream_uuid": snapshot.stream_uuid,
+        "revisit_ticket_number": snapshot.revisit_ticket,
     }
     for column in _FILL_ONCE:
         if getattr(call, column) is None and fresh[column] is not None:
@@ -241,6 +248,7 @@ def call_dict(call: Call, ticket_ids: list[int], *, show_phone: bool) -> dict[st
             "hangup_cause": call.hangup_cause,
             "stream_uuid": call.stream_uuid,
             "priority": call.priority,
+            "revisit_ticket": _revisit_ticket(call),
             "transfers": [
                 {
                     "target": t["target"],
@@ -253,6 +261,14 @@ def call_dict(call: Call, ticket_ids: list[int], *, show_phone: bool) -> dict[st
             "tickets": ticket_ids,
         }
     )
+
+
+def _revisit_ticket(call: Call) -> dict[str, Any] | None:
+    """The ticket a revisit call transferred on 0 is about (its id when the number is known)."""
+    if call.revisit_ticket_number is None:
+        return None
+    ticket = call.revisit_ticket
+    return {"number": call.revisit_ticket_number, "id": ticket.id if ticket else None}
 
 
 def read_callers(

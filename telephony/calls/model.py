@@ -62,6 +62,7 @@ class CallSnapshot:
     consultation_for: str | None = None
     caller_channel: str | None = None
     operator_channel: str | None = None
+    revisit_ticket: str | None = None  # the ticket number of a revisit call transferred on 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +82,7 @@ class CallSnapshot:
             "consultation_for": self.consultation_for,
             "caller_channel": self.caller_channel,
             "operator_channel": self.operator_channel,
+            "revisit_ticket": self.revisit_ticket,
         }
 
 

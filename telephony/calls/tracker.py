@@ -29,6 +29,8 @@ from telephony.calls.model import (
 from telephony.revisit.model import REVISIT_CHANNEL_PREFIX
 
 STREAM_UUID_VARIABLE = "HOTLINE_STREAM_UUID"
+# Set (inherited, ``__``) by [revisit] when the citizen presses 0: the ticket being revisited.
+REVISIT_TICKET_VARIABLE = "HOTLINE_REVISIT_TICKET"
 LOST_DURING_DISCONNECT = "ended while the AMI connection was down"
 _UNKNOWN = {"", "<unknown>"}
 # Dial statuses of the leg that rang a transfer target (Local/ half-channels are skipped:
@@ -74,6 +76,7 @@ class _Call:
     consultation_for: str | None = None
     caller_channel: str | None = None
     operator_channel: str | None = None
+    revisit_ticket: str | None = None
     live_channels: set[str] = field(default_factory=set)
     gone_channels: set[str] = field(default_factory=set)
 
@@ -95,6 +98,7 @@ class _Call:
             consultation_for=self.consultation_for,
             caller_channel=self.caller_channel,
             operator_channel=self.operator_channel,
+            revisit_ticket=self.revisit_ticket,
         )
 
 
@@ -131,6 +135,8 @@ class CallTracker:
         self._ended: OrderedDict[str, CallSnapshot] = OrderedDict()
         self._call_of_channel: dict[str, str] = {}
         self._transfer_watch: dict[str, str] = {}  # consultation Linkedid → original call
+        # Revisit calls not (yet) in the queue, by Linkedid → the ticket their VarSet named.
+        self._revisit_tickets: dict[str, str] = {}
         self._operators: dict[tuple[str, str], OperatorSnapshot] = {}
         self._resync_seen: set[str] | None = None
         self._handlers: dict[str, Callable[[Mapping[str, str], float], None]] = {
@@ -240,7 +246,7 @@ class CallTracker:
     def _on_newchannel(self, h: Mapping[str, str], now: float) -> None:
         linkedid = h.get("Linkedid") or h.get("Uniqueid", "")
         uniqueid = h.get("Uniqueid", "")
-        if not linkedid or linkedid in self._ended or _is_revisit_call(linkedid):
+        if not linkedid or linkedid in self._ended or self._untracked_revisit(linkedid):
             return
         call = self._calls.get(linkedid)
         if call is None:
@@ -259,10 +265,24 @@ class CallTracker:
             call.caller_number = number
 
     def _on_queue_join(self, h: Mapping[str, str], now: float) -> None:
-        call = self._calls.get(h.get("Linkedid", ""))
+        linkedid = h.get("Linkedid", "")
+        call = self._calls.get(linkedid)
+        if call is None and _is_revisit_call(linkedid) and linkedid not in self._ended:
+            call = self._revisit_transfer(h, linkedid, now)
         if call is None or call.queue_entered_at is not None:
             return
         self._enter_queue(call, h.get("Queue", ""), now)
+
+    def _revisit_transfer(self, h: Mapping[str, str], linkedid: str, now: float) -> _Call:
+        """A revisit call whose citizen pressed 0 reaches the queue: from here on it is an
+        operator's call like any other, carrying the ticket being revisited."""
+        call = _Call(linkedid, self._number(h.get("CallerIDNum", "")), now)
+        call.caller_channel = h.get("Channel") or None
+        call.revisit_ticket = self._revisit_tickets.pop(linkedid, None)
+        self._calls[linkedid] = call
+        self._add_channel(call, h.get("Uniqueid", ""))
+        self._emit("call.ringing", call)
+        return call
 
     def _on_queue_entry(self, h: Mapping[str, str], now: float) -> None:
         call = self._calls.get(self._call_of_channel.get(h.get("Uniqueid", ""), ""))
@@ -430,7 +450,10 @@ class CallTracker:
         # The call that counted the channel: after a transfer Asterisk may report it under
         # the other call's Linkedid.
         call = self._calls.get(self._call_of_channel.get(uniqueid) or h.get("Linkedid", ""))
-        if call is None or uniqueid not in call.live_channels:
+        if call is None:
+            self._revisit_tickets.pop(h.get("Linkedid", ""), None)  # never reached the queue
+            return
+        if uniqueid not in call.live_channels:
             return
         if uniqueid == call.linkedid or call.hangup_cause is None:
             cause = h.get("Cause-txt") or h.get("Cause")
@@ -440,18 +463,29 @@ class CallTracker:
             self._finish(call, now)
 
     def _on_varset(self, h: Mapping[str, str], now: float) -> None:
-        if h.get("Variable") != STREAM_UUID_VARIABLE:
-            return
-        call = self._calls.get(h.get("Linkedid", ""))
-        value = h.get("Value", "")
-        if call is not None and value and call.stream_uuid != value:
+        # ``Set(__NAME=…)`` is reported under the name as written, underscores and all.
+        variable, value = h.get("Variable", "").lstrip("_"), h.get("Value", "")
+        linkedid = h.get("Linkedid", "")
+        call = self._calls.get(linkedid)
+        if variable == REVISIT_TICKET_VARIABLE and value:
+            if call is None and _is_revisit_call(linkedid) and linkedid not in self._ended:
+                self._revisit_tickets[linkedid] = value
+            elif call is not None and call.revisit_ticket != value:
+                call.revisit_ticket = value
+                self._emit("call.updated", call)
+        elif (
+            variable == STREAM_UUID_VARIABLE
+            and call is not None
+            and value
+            and call.stream_uuid != value
+        ):
             call.stream_uuid = value
             self._emit("call.updated", call)
 
     def _on_core_show_channel(self, h: Mapping[str, str], now: float) -> None:
         linkedid = h.get("Linkedid") or h.get("Uniqueid", "")
         uniqueid = h.get("Uniqueid", "")
-        if not linkedid or linkedid in self._ended or _is_revisit_call(linkedid):
+        if not linkedid or linkedid in self._ended or self._untracked_revisit(linkedid):
             return
         if self._resync_seen is not None:
             self._resync_seen.add(uniqueid)
@@ -541,10 +575,14 @@ class CallTracker:
     def _emit(self, kind: CallEventKind, call: _Call) -> None:
         self._sink(CallEvent(kind, call.snapshot()))
 
+    def _untracked_revisit(self, linkedid: str) -> bool:
+        """A revisit call not (yet) transferred to the queue: none of the operators' calls."""
+        return linkedid not in self._calls and _is_revisit_call(linkedid)
+
 
 def _is_revisit_call(linkedid: str) -> bool:
     """An automated revisit call placed by the app (telephony.revisit), not a citizen calling
     in: its outcome is the revisit plan's, and counting it would inflate the inbound figures.
-    After 0 it reaches the queue still under this Linkedid, so it is not popped as a call
-    either; the operators' revisit queue holds its ticket instead."""
+    After 0 it reaches the queue still under this Linkedid; from QueueCallerJoin on it is
+    tracked as an operator's call carrying its ticket (``revisit_ticket``)."""
     return linkedid.startswith(REVISIT_CHANNEL_PREFIX)

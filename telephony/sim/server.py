@@ -33,6 +33,7 @@ SCENARIO_AGENT = "8001"  # the softphone the scenario files are written for
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 _DIAL_CAUSES = {"ANSWER": "16", "BUSY": "17", "NOANSWER": "19", "CHANUNAVAIL": "20"}
 REVISIT_CONTEXT = "revisit"
+REVISIT_QUEUE = "12345"  # [revisit]'s Queue() after 0
 
 
 def load_scenario(name_or_path: str | Path) -> dict[str, Any]:
@@ -90,6 +91,9 @@ class SwitchboardSimulator:
     revisit_seed: int | None = None
     revisit_ring_seconds: float = 3.0
     revisit_key_seconds: float = 2.0
+    # After 0: how long the operator talks with the citizen (or, with nobody free, how long
+    # the citizen waits in the queue before giving up), times step_scale.
+    revisit_talk_seconds: float = 20.0
 
     # -- server ---------------------------------------------------------------------------
 
@@ -404,11 +408,15 @@ class SwitchboardSimulator:
         if uniqueid in self.channels:  # Asterisk refuses a ChannelId a channel already has
             self._reply(session, {"Response": "Error", "Message": "Originate failed"}, action_id)
             return
+        # The originated channel presents Originate's CallerID (the centre's ``"12345" <12345>``);
+        # the number dialled is its connected line.
+        caller_id = action.get("CallerID")
         channel = {
             "Channel": f"{technology}/trunk-{next(self._ids):08x}",
             "Uniqueid": uniqueid,
             "Linkedid": uniqueid,
-            "CallerIDNum": phone,
+            "CallerIDNum": caller_id.rpartition("<")[2].rstrip(">").strip(),
+            "ConnectedLineNum": phone,
             "Exten": action.get("Exten") or "s",
             "Context": REVISIT_CONTEXT,
             "ChannelStateDesc": "Down",
@@ -425,10 +433,12 @@ class SwitchboardSimulator:
     ) -> None:
         """The events of one revisit call, as Asterisk and the [revisit] dialplan send them."""
         ticket, attempt = variables.get("TICKET", ""), variables.get("ATTEMPT", "")
-        citizen = choose_citizen(channel["CallerIDNum"], attempt, self.citizens, self.revisit_seed)
+        phone = channel["ConnectedLineNum"]
+        citizen = choose_citizen(phone, attempt, self.citizens, self.revisit_seed)
         response = {"Event": "OriginateResponse", "Privilege": "call,all", "ActionID": action_id}
-        response |= {key: channel[key] for key in ("Channel", "Context", "Exten", "Uniqueid")}
-        response["CallerIDNum"] = channel["CallerIDNum"]
+        response |= {
+            key: channel[key] for key in ("Channel", "Context", "Exten", "Uniqueid", "CallerIDNum")
+        }
         self.broadcast({"Event": "Newchannel", **channel})
         self.broadcast({"Event": "Newstate", **channel, "ChannelStateDesc": "Ringing"})
         await asyncio.sleep(self.revisit_ring_seconds * self.step_scale)
@@ -443,6 +453,8 @@ class SwitchboardSimulator:
         for report in dialplan_reports(citizen.keys):
             if report["UserEvent"] != "RevisitAnswered":
                 await asyncio.sleep(self.revisit_key_seconds * self.step_scale)
+            if report["UserEvent"] == "RevisitEnd" and report["Step"] == "operator":
+                await self._revisit_to_queue(up, ticket)
             self.broadcast(
                 {
                     "Event": "UserEvent",
@@ -455,6 +467,79 @@ class SwitchboardSimulator:
                 }
             )
         self._hangup(self.channels.get(channel["Uniqueid"]))
+
+    async def _revisit_to_queue(self, caller: Mapping[str, str], ticket: str) -> None:
+        """[revisit]'s ``operator`` extension after 0: the inherited ticket variable (reported
+        under its name as written), Queue(12345), and a free operator answering as for an
+        inbound call; with nobody free the citizen waits a while and gives up."""
+        plain = _plain(caller)
+        variable = {"Variable": "__HOTLINE_REVISIT_TICKET", "Value": ticket}
+        self.broadcast({"Event": "VarSet", **plain, **variable})
+        await asyncio.sleep(self.revisit_key_seconds * self.step_scale)  # revisit/operator
+        queued = {**plain, "Queue": REVISIT_QUEUE}
+        self.broadcast({"Event": "QueueCallerJoin", **queued, "Position": "1", "Count": "1"})
+        joined = time.monotonic()
+        agent = self.next_agent(REVISIT_QUEUE)
+        if agent is None:
+            await asyncio.sleep(self.revisit_talk_seconds * self.step_scale)
+            waited = str(round(time.monotonic() - joined))
+            self.broadcast({"Event": "QueueCallerAbandon", **queued, "HoldTime": waited})
+            return
+        self._engaged.add(agent)  # rung from now on, before its channel exists
+        try:
+            await self._operator_answers(plain, queued, agent, joined)
+        finally:
+            self._engaged.discard(agent)
+
+    async def _operator_answers(
+        self, caller: Mapping[str, str], queued: Mapping[str, str], agent: str, joined: float
+    ) -> None:
+        linkedid = caller["Linkedid"]
+        operator = {
+            "Channel": f"PJSIP/{agent}-{next(self._ids):08x}",
+            "Uniqueid": f"{linkedid}-op",
+            "Linkedid": linkedid,
+            "CallerIDNum": agent,
+            "Exten": REVISIT_QUEUE,
+            "Context": "hotline-queue",
+            "ChannelStateDesc": "Down",
+        }
+        member = {"MemberName": agent, "Interface": f"PJSIP/{agent}"}
+        self.broadcast({"Event": "Newchannel", **operator})
+        self.broadcast({"Event": "AgentCalled", **queued, **_prefixed("Dest", operator), **member})
+        self.broadcast({"Event": "DialBegin", **caller, **_prefixed("Dest", operator)})
+        await asyncio.sleep(self.revisit_key_seconds * self.step_scale)  # ringing
+        self.broadcast({"Event": "Newstate", **operator, "ChannelStateDesc": "Up"})
+        answered = {**operator, "ChannelStateDesc": "Up"}
+        self.broadcast(
+            {"Event": "DialEnd", **caller, **_prefixed("Dest", answered), "DialStatus": "ANSWER"}
+        )
+        hold = str(round(time.monotonic() - joined))
+        self.broadcast(
+            {
+                "Event": "AgentConnect",
+                **queued,
+                **_prefixed("Dest", answered),
+                **member,
+                "HoldTime": hold,
+            }
+        )
+        bridge = f"bridge-{linkedid}"
+        for leg in (caller, answered):
+            self.broadcast({"Event": "BridgeEnter", **leg, "BridgeUniqueid": bridge})
+        await asyncio.sleep(self.revisit_talk_seconds * self.step_scale)
+        self.broadcast(
+            {
+                "Event": "AgentComplete",
+                **queued,
+                **_prefixed("Dest", answered),
+                **member,
+                "HoldTime": hold,
+                "Reason": "agent",
+            }
+        )
+        # The operator ends the call; the citizen's leg then runs the h extension.
+        self._hangup(self.channels.get(operator["Uniqueid"]))
 
     def _hangup(self, channel: dict[str, str] | None, cause: str = "16") -> None:
         if channel is not None:

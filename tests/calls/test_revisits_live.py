@@ -18,6 +18,7 @@ from hotline.app import create_app
 from hotline.audit.models import AuditRecord
 from hotline.cli import app as hotline_cli
 from hotline.config import RevisitSettings
+from hotline.events import Event
 from hotline.revisits.runner import RevisitWorker
 from hotline.revisits.service import Claim, claim_due, policy_of
 from hotline.services import Services
@@ -25,7 +26,7 @@ from telephony.ami import AMIConfig
 from telephony.revisit import RevisitDialer, RevisitOutcome
 from telephony.revisit import RevisitSettings as DialSettings
 from tests.app_fixtures import Api, Clock
-from tests.calls.conftest import AMI_SECRET, AMI_USER, Switchboard, eventually
+from tests.calls.conftest import AMI_SECRET, AMI_USER, Switchboard, call_of, eventually
 
 PHONE = "13812345678"
 # Short limits: an outcome that never comes fails a test in seconds.
@@ -305,3 +306,34 @@ def test_an_attempt_lost_with_its_worker_is_settled_unknown_and_retried(
     clock.now = datetime(2026, 11, 23, 14, 0)
     [[(claim, outcome)]] = run_workers(services, quick_switchboard)
     assert (claim.number, outcome.kind) == (2, "rated")
+
+
+def test_zero_puts_the_call_on_the_answering_operators_screen_with_its_ticket(
+    revisiting_app: TestClient,
+    quick_switchboard: Switchboard,
+    operator_extension: str,
+    events: list[Event],
+) -> None:
+    api = Api(revisiting_app)
+    quick_switchboard.sim.citizens[PHONE] = "operator"
+    quick_switchboard.sim.add_member("12345", f"PJSIP/{operator_extension}", operator_extension)
+    ticket = replied_ticket(api)
+
+    call = eventually(lambda: call_of(api, PHONE, "answered"), timeout=15)
+    assert (call["answered_by"], call["operator"], call["queue"]) == (
+        operator_extension,
+        "op",
+        "12345",
+    )
+    assert call["linkedid"].startswith("revisit-")
+    assert call["revisit_ticket"] == {"number": ticket["number"], "id": ticket["id"]}
+    answered = next(
+        e for e in events if e.type == "call.answered" and e.payload["call_id"] == call["id"]
+    )
+    assert answered.payload["revisit_ticket"] == {"number": ticket["number"], "id": ticket["id"]}
+    # The revisit itself went to the operators' queue, as before.
+    queued = api.get("op", "/api/revisits/queue").json()["items"]
+    assert [item["ticket_id"] for item in queued] == [ticket["id"]]
+
+    ended = eventually(lambda: call_of(api, PHONE, "ended"), timeout=15)
+    assert ended["id"] == call["id"] and ended["revisit_ticket"]["id"] == ticket["id"]

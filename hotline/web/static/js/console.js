@@ -84,18 +84,33 @@ function showCall(call) {
   show($("#call-info"),
     el("p", {}, el("strong", { id: "caller", "data-call-id": call.id }, call.caller || "未知号码"), ` · ${CALL_STATES[call.state] || call.state}`),
     call.wait_seconds !== undefined && call.wait_seconds !== null ? el("p", { class: "muted" }, `排队等待 ${Math.round(call.wait_seconds)} 秒`) : null,
+    call.revisit_ticket ? revisitPop(call.revisit_ticket) : null,
     transfers.length ? el("ul", {}, transfers) : null,
   );
+}
+
+// A citizen who pressed 0 in an automated revisit call: the call is about that ticket, so
+// the pop opens it (with its 回访计划) in 待回访 rather than offering a new ticket.
+function revisitPop(ticket) {
+  const open = () => {
+    openRevisit(ticket.id);
+    $("#revisit-detail").scrollIntoView({ block: "nearest" });
+  };
+  return el("p", { id: "revisit-pop", class: "revisit-pop" }, `回访转人工：工单 ${ticket.number}`,
+    ticket.id ? el("button", { type: "button", id: "open-revisit-ticket", onclick: open }, "打开工单与回访计划") : null);
 }
 const TRANSFER_RESULTS = { success: "转接成功", busy: "对方忙", no_answer: "无人接听", failed: "转接失败" };
 
 // Taking a call: its full number (an audited read, allowed to the operator who answered it)
-// goes into 来电号码, and the caller's history is shown.
+// goes into 来电号码, and the caller's history is shown; a revisit call's ticket opens in 待回访
+// instead.
 async function takeCall(call) {
   waitingCall = null;
   $("#incoming").hidden = true;
   showCall(call);
-  loadTranscript(call);
+  const revisit = call.revisit_ticket;
+  if (revisit?.id) openRevisit(revisit.id);
+  else if (!revisit) loadTranscript(call);
   let caller;
   try {
     caller = (await api.callCaller(call.id)).caller;
@@ -105,6 +120,7 @@ async function takeCall(call) {
   if (currentCall?.id !== call.id) return;  // another call was taken meanwhile
   currentCall = { ...currentCall, caller };
   $("#caller").textContent = caller;
+  if (revisit) return;  // about a ticket already filed: the form is left as it is
   $("#citizen-phone").value = caller;
   formTouched = false;
   if (caller) loadCallerHistory(caller);
@@ -121,7 +137,7 @@ function onCallEvent(call) {
   if (currentCall && call.id === currentCall.id) return showCall({ ...currentCall, ...call, caller: currentCall.caller });
   if (waitingCall && call.id === waitingCall.id) return offerCall({ ...waitingCall, ...call });
   if (call.state !== "answered") return;
-  if (formTouched) offerCall(call);
+  if (formTouched && !call.revisit_ticket) offerCall(call);  // a revisit pop leaves the form alone
   else takeCall(call);
 }
 
