@@ -8,6 +8,8 @@ from typing import NoReturn
 
 import typer
 
+from telephony.ami import AMIConfig, parse_ami_url
+
 
 def refuse(message: str) -> NoReturn:
     typer.secho(f"错误：{message}", fg=typer.colors.RED, err=True)
@@ -30,3 +32,15 @@ def refuse_unless_port_free(host: str, port: int) -> None:
                     f"请换一个端口，例如 `make run PORT=8080`（或 `--port 8080`）"
                 )
             refuse(f"无法在 {host}:{port} 上监听：{error.strerror}")
+
+
+def ami_config_or_refuse(option: str | None, configured: str | None) -> AMIConfig:
+    """The switchboard from ``--ami-url`` or else HOTLINE_AMI_URL; a command that needs it
+    stops when it is missing or malformed."""
+    url = option or configured
+    if not url:
+        refuse("请设置 HOTLINE_AMI_URL 或 --ami-url")
+    try:
+        return parse_ami_url(url)
+    except ValueError as error:
+        refuse(str(error))

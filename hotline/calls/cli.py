@@ -15,7 +15,7 @@ import typer
 import uvicorn
 
 from hotline.calls.runner import CallBridge
-from hotline.cli_errors import refuse, refuse_unless_port_free
+from hotline.cli_errors import ami_config_or_refuse, refuse_unless_port_free
 from hotline.config import RevisitSettings, Settings
 from hotline.metrics.listener import (
     METRICS_HOST,
@@ -24,7 +24,6 @@ from hotline.metrics.listener import (
     refuse_unless_metrics_can_listen,
 )
 from hotline.services import Services
-from telephony.ami import parse_ami_url
 from telephony.sim import SwitchboardSimulator, load_scenario
 
 # What the demo centre's phones do: mostly ordinary calls, some abandoned, one fire (119).
@@ -50,13 +49,7 @@ def bridge(
     """Run the Asterisk bridge without the web server: calls are written to the database and
     published on the bus (Redis with HOTLINE_REDIS_URL, so the API workers' pages see them)."""
     settings = Settings.from_env()
-    url = ami_url or settings.ami_url
-    if not url:
-        refuse("请设置 HOTLINE_AMI_URL 或 --ami-url")
-    try:
-        config = parse_ami_url(url)
-    except ValueError as error:
-        refuse(str(error))
+    config = ami_config_or_refuse(ami_url, settings.ami_url)
     if not settings.redis_url:
         typer.secho(
             "提示：未设置 HOTLINE_REDIS_URL，通话照常写入数据库，但实时事件只在本进程内发布",

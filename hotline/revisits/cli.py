@@ -7,7 +7,7 @@ import asyncio
 
 import typer
 
-from hotline.cli_errors import refuse
+from hotline.cli_errors import ami_config_or_refuse, refuse
 from hotline.config import Settings
 from hotline.revisits.links import SmsSender
 from hotline.revisits.policy import OUTCOME_LABELS
@@ -16,7 +16,7 @@ from hotline.revisits.service import Claim, policy_of
 from hotline.revisits.sms import gateway_of
 from hotline.services import Services
 from hotline.throttle import Throttle
-from telephony.ami import AMIConfig, parse_ami_url
+from telephony.ami import AMIConfig
 from telephony.revisit import RevisitDialer, RevisitOutcome
 
 revisits_app = typer.Typer(help="智能回访", no_args_is_help=True)
@@ -31,13 +31,7 @@ def run_once(
 ) -> None:
     """Place the revisit calls due now (inside calling hours) and record their outcomes."""
     settings = Settings.from_env()
-    url = ami_url or settings.ami_url
-    if not url:
-        refuse("请设置 HOTLINE_AMI_URL 或 --ami-url")
-    try:
-        config = parse_ami_url(url)
-    except ValueError as error:
-        refuse(str(error))
+    config = ami_config_or_refuse(ami_url, settings.ami_url)
     try:
         results = asyncio.run(_one_pass(settings, config))
     except TimeoutError:

@@ -92,6 +92,19 @@ def test_serve_refuses_a_malformed_ami_url_with_a_message(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("command", [["bridge"], ["revisits", "run-once"]])
+def test_commands_that_need_the_switchboard_say_so(
+    env: str, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.delenv("HOTLINE_AMI_URL", raising=False)
+    missing = CliRunner().invoke(app, command)
+    assert missing.exit_code == 2
+    assert "错误：请设置 HOTLINE_AMI_URL 或 --ami-url" in missing.output
+    malformed = CliRunner().invoke(app, [*command, "--ami-url", "bogus"])
+    assert malformed.exit_code == 2 and "ami://" in malformed.output
+    assert "Traceback" not in missing.output + malformed.output
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
