@@ -59,6 +59,7 @@ class _Session:
     writer: asyncio.StreamWriter
     authenticated: bool = False
     challenge: str | None = None
+    listed_channels: bool = False  # has asked for CoreShowChannels: its resync is under way
 
 
 @dataclass(slots=True)
@@ -173,6 +174,7 @@ class SwitchboardSimulator:
             self._reply(session, {"Response": "Goodbye", "Message": "Thanks for all the fish."})
             session.writer.close()
         elif name == "coreshowchannels":
+            session.listed_channels = True
             self._list(session, action_id, "CoreShowChannel", self._channel_rows())
         elif name == "queuestatus":
             self._list(session, action_id, "QueueStatus", self._queue_rows())
@@ -639,11 +641,14 @@ class SwitchboardSimulator:
             await self.wait_for_clients(float(step["wait_for_clients"]))
 
     async def wait_for_clients(self, timeout: float) -> None:
-        """Until a client is logged in again (after a drop), or the timeout."""
+        """Until a client is logged in again (after a drop) and has listed the channels (its
+        resync: what follows reaches it after the listing, however slow the machine), or the
+        timeout."""
         deadline = time.monotonic() + timeout
-        while not self.logged_in_clients and time.monotonic() < deadline:
+        while time.monotonic() < deadline and not any(
+            session.authenticated and session.listed_channels for session in self._sessions
+        ):
             await asyncio.sleep(0.02)
-        await asyncio.sleep(0.05)  # let its resync listing go out first
 
     async def demo(self, interval: float = 4.0, *, seed: int | None = None) -> None:
         """Random realistic calls every few seconds, forever (``hotline demo``)."""
