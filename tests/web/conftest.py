@@ -32,7 +32,7 @@ from playwright.sync_api import (
 from typer.testing import CliRunner
 
 from hotline.app import create_app
-from hotline.calls.cli import DemoCentre
+from hotline.calls.cli import DEMO_REVISITS, DemoCentre
 from hotline.cli import DEMO_USERS
 from hotline.cli import app as hotline_cli
 from hotline.config import Settings
@@ -284,7 +284,9 @@ def centre(tmp_path_factory: pytest.TempPathFactory, demo_interval: float) -> It
         assert result.exit_code == 0, result.output
     port = free_port()
     demo = DemoCentre(
-        Settings(database_url=database, scan_interval_seconds=3600),
+        # The revisit settings `hotline demo` runs with (all day): with the production default
+        # the centre would not call at lunchtime or in the evening, and the tests with it.
+        Settings(database_url=database, scan_interval_seconds=3600, revisit=DEMO_REVISITS),
         "127.0.0.1",
         port,
         interval=demo_interval,
